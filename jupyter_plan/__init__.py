@@ -1,0 +1,26 @@
+"""Plan Mode for Jupyter: plan with an LLM agent, approve, then build.
+
+This module must stay light: ``import jupyter_plan`` and ``%load_ext jupyter_plan``
+import neither litellm nor ipywidgets (they load at the first plan).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "jupyter-plan"}]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the ``%%plan`` / ``%build`` magics (``%load_ext jupyter_plan``)."""
+    from jupyter_plan.magics import PlanMagics
+
+    ipython.register_magics(PlanMagics)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Nothing to tear down yet; kept so ``%unload_ext`` works."""
