@@ -16,6 +16,7 @@ import functools
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,6 @@ from jupyter_plan.policy.types import (
     Tier,
     ToolKind,
     canonical_args,
-    digest_of,
 )
 
 Auditor = Callable[[PolicyDecision], None]
@@ -138,122 +138,83 @@ class PolicyEngine:
         annotations: Mapping[str, Any] | None = None,
     ) -> PolicyDecision:
         """Decide one call. Headless (``interactive=False``), ask_user becomes deny."""
-        args = dict(args or {})
-        mode = mode if isinstance(mode, Mode) else Mode.parse(mode)
         kind = kind or TOOL_KINDS.get(tool, ToolKind.OTHER)
-        annotations = annotations or {"readOnlyHint": kind in (ToolKind.READ, ToolKind.INTERACT)}
-        canonical = canonical_args(args)  # once: for argsPattern and for the audit digest
-        if tool == SHELL_TOOL:
-            result = self._decide_shell(args, canonical, mode, interactive, kind, annotations)
-        else:
-            result = self._decide_one(
-                tool, args, canonical, mode, interactive, kind, annotations, None
-            )
+        call = _Call(
+            tool,
+            dict(args or {}),
+            mode if isinstance(mode, Mode) else Mode.parse(mode),
+            interactive,
+            kind,
+            annotations or {"readOnlyHint": kind in (ToolKind.READ, ToolKind.INTERACT)},
+        )
+        result = self._decide_shell(call) if tool == SHELL_TOOL else self._decide_one(call)
         if not interactive and result.decision is Decision.ASK_USER:
-            result = _replace(result, Decision.DENY, f"{result.reason} (no person to ask: denied)")
+            result = result.but(Decision.DENY, f"{result.reason} (no person to ask: denied)")
         if self.audit is not None:
             self.audit(result)
         return result
 
-    def _decide_one(
-        self,
-        tool: str,
-        args: dict[str, Any],
-        canonical: str | None,
-        mode: Mode,
-        interactive: bool,
-        kind: ToolKind,
-        annotations: Mapping[str, Any],
-        command: str | None,
-    ) -> PolicyDecision:
-        boundary = self.plan_protected(tool, args, kind) if mode is Mode.PLAN else None
-        for rule in self.candidates(tool, mode, interactive):
+    def _decide_one(self, call: _Call, command: str | None = None) -> PolicyDecision:
+        """The first rule in precedence order whose conditions all hold decides."""
+        boundary = self.plan_protected(call.tool, call.args, call.kind) if call.plan else None
+        for rule in self.candidates(call.tool, call.mode, call.interactive):
             if boundary and not may_open_plan_boundary(rule):
                 continue
-            if rule.args_pattern is not None:
-                if canonical is None:
-                    canonical = canonical_args(args)
-                if not rule.args_pattern.search(canonical):
-                    continue
+            if rule.args_pattern is not None and not rule.args_pattern.search(call.canonical):
+                continue
             if (rule.command_prefixes or rule.command_regex) and not _command_matches(
                 rule, command
             ):
                 continue
             if rule.tool_annotations and any(
-                annotations.get(k) != v for k, v in rule.tool_annotations.items()
+                call.annotations.get(k) != v for k, v in rule.tool_annotations.items()
             ):
                 continue
             # A built-in deny at the boundary says *why* (e.g. both paths of an escape).
             why = boundary if boundary and rule.tier is Tier.BUILTIN else _reason(rule)
-            return _record(rule.decision, tool, mode, canonical, args, rule, why)
+            return call.record(rule.decision, rule, why)
         if boundary:
-            return _record(Decision.DENY, tool, mode, canonical, args, None, boundary)
-        default = Decision.ASK_USER if interactive else Decision.DENY
-        return _record(default, tool, mode, canonical, args, None, "no rule matches this call")
+            return call.record(Decision.DENY, None, boundary)
+        default = Decision.ASK_USER if call.interactive else Decision.DENY
+        return call.record(default, None, "no rule matches this call")
 
-    def _decide_shell(
-        self,
-        args: dict[str, Any],
-        canonical: str,
-        mode: Mode,
-        interactive: bool,
-        kind: ToolKind,
-        annotations: Mapping[str, Any],
-    ) -> PolicyDecision:
-        command = args.get("command")
+    def _decide_shell(self, call: _Call) -> PolicyDecision:
+        command = call.args.get("command")
         if not isinstance(command, str):
-            return _record(
-                Decision.DENY, SHELL_TOOL, mode, canonical, args, None, "no 'command' given"
-            )
+            return call.record(Decision.DENY, None, "no 'command' given")
         split = split_command(command)
         if split.error is not None:
             # Checked first so a plan-mode or explicit deny still wins over "can't parse".
-            whole = self._decide_one(
-                SHELL_TOOL, args, canonical, mode, interactive, kind, annotations, None
-            )
+            whole = self._decide_one(call)
             if whole.decision is Decision.DENY:
                 return whole
-            why = f"{split.error}; asking"
-            return _record(Decision.ASK_USER, SHELL_TOOL, mode, canonical, args, None, why)
+            return call.record(Decision.ASK_USER, None, f"{split.error}; asking")
         parts: list[tuple[str, PolicyDecision]] = []
         if split.compound:
             # A deny rule whose argsPattern matches the whole chained text still denies it
             # (e.g. a pattern spanning two parts); other rules are decided part by part.
-            for rule in self.candidates(SHELL_TOOL, mode, interactive):
+            for rule in self.candidates(SHELL_TOOL, call.mode, call.interactive):
                 if (
                     rule.decision is Decision.DENY
                     and rule.args_pattern is not None
-                    and not rule.command_prefixes
-                    and not rule.command_regex
-                    and rule.args_pattern.search(canonical)
+                    and not (rule.command_prefixes or rule.command_regex)
+                    and rule.args_pattern.search(call.canonical)
                 ):
-                    whole = _record(
-                        Decision.DENY, SHELL_TOOL, mode, canonical, args, rule, _reason(rule)
-                    )
-                    parts.append((command, whole))
+                    parts.append((command, call.record(Decision.DENY, rule, _reason(rule))))
                     break
         for part in split.parts:
-            part_args = {**args, "command": part.text}
-            d = self._decide_one(
-                SHELL_TOOL, part_args, None, mode, interactive, kind, annotations, part.text
-            )
+            d = self._decide_one(call.with_command(part.text), part.text)
             redirect_ok = d.rule is not None and d.rule.allow_redirection
             if d.decision is Decision.ALLOW and part.redirects_output and not redirect_ok:
-                d = _replace(d, Decision.ASK_USER, "output redirection needs approval")
+                d = d.but(Decision.ASK_USER, "output redirection needs approval")
             parts.append((part.text, d))
-        worst = max(parts, key=lambda p: SEVERITY[p[1].decision])[1]
+        worst_command, worst = max(parts, key=lambda p: SEVERITY[p[1].decision])
         if not split.compound:
-            return _record(
-                worst.decision, SHELL_TOOL, mode, canonical, args, worst.rule, worst.reason
-            )
+            return call.record(worst.decision, worst.rule, worst.reason)
         reason = worst.reason
         if worst.decision is not Decision.ALLOW:
-            culprit = next(cmd for cmd, d in parts if d is worst)
-            reason = f"part {culprit!r}: {worst.reason}"
-        digest = digest_of(canonical)
-        return PolicyDecision(
-            worst.decision, SHELL_TOOL, mode, digest, worst.rule, reason, tuple(parts)
-        )
+            reason = f"part {worst_command!r}: {worst.reason}"
+        return call.record(worst.decision, worst.rule, reason, tuple(parts))
 
     # -- what the model is shown ------------------------------------------------------
 
@@ -309,22 +270,37 @@ def _reason(rule: Rule) -> str:
     return f"{rule.decision.value} by {rule.tier.label} rule at {rule.location}"
 
 
-def _record(
-    decision: Decision,
-    tool: str,
-    mode: Mode,
-    canonical: str | None,
-    args: Mapping[str, Any],
-    rule: Rule | None,
-    reason: str,
-) -> PolicyDecision:
-    digest = digest_of(canonical if canonical is not None else canonical_args(args))
-    return PolicyDecision(decision, tool, mode, digest, rule, reason)
+@dataclass(slots=True)
+class _Call:
+    """One call being decided; its canonical JSON is built only if a rule needs it."""
 
+    tool: str
+    args: dict[str, Any]
+    mode: Mode
+    interactive: bool
+    kind: ToolKind
+    annotations: Mapping[str, Any]
+    _canonical: str | None = None
 
-def _replace(
-    d: PolicyDecision, decision: Decision, reason: str, keep_rule: bool = True
-) -> PolicyDecision:
-    return PolicyDecision(
-        decision, d.tool, d.mode, d.args_digest, d.rule if keep_rule else None, reason, d.parts
-    )
+    @property
+    def plan(self) -> bool:
+        return self.mode is Mode.PLAN
+
+    @property
+    def canonical(self) -> str:
+        if self._canonical is None:
+            self._canonical = canonical_args(self.args)
+        return self._canonical
+
+    def with_command(self, command: str) -> _Call:
+        args = {**self.args, "command": command}
+        return _Call(self.tool, args, self.mode, self.interactive, self.kind, self.annotations)
+
+    def record(
+        self,
+        decision: Decision,
+        rule: Rule | None,
+        reason: str,
+        parts: tuple[tuple[str, PolicyDecision], ...] = (),
+    ) -> PolicyDecision:
+        return PolicyDecision(decision, self.tool, self.mode, rule, reason, parts, self.args)

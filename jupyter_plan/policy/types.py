@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -164,23 +166,33 @@ class Rule:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PolicyDecision:
     """The outcome of one tool call: what, why, and which rule (None: a default)."""
 
     decision: Decision
     tool: str
     mode: Mode
-    args_digest: str
     rule: Rule | None
     reason: str
     parts: tuple[tuple[str, PolicyDecision], ...] = ()  # a chained shell command, per part
+    args: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def allowed(self) -> bool:
         return self.decision is Decision.ALLOW
 
+    @functools.cached_property
+    def args_digest(self) -> str:
+        """Computed on demand: most decisions are never audited."""
+        return digest_of(canonical_args(self.args))
+
+    def but(self, decision: Decision, reason: str) -> PolicyDecision:
+        """The same call and rule with another outcome (headless, redirection)."""
+        return dataclasses.replace(self, decision=decision, reason=reason)
+
     def to_json(self) -> dict[str, Any]:
+        """For audit logs and ``--json``: the digest of the arguments, never the arguments."""
         out: dict[str, Any] = {
             "decision": self.decision.value,
             "tool": self.tool,
