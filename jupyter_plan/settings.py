@@ -153,7 +153,7 @@ class Settings(_Strict):
         "the user dir. Not allowed in a project file.",
     )
     context_budget_tokens: int = Field(
-        24000, gt=0, description="Token budget for the notebook outline sent to the model."
+        8000, gt=0, description="Token budget for the notebook outline sent to the model."
     )
     max_turns: int = Field(
         40, ge=1, description="Most model turns one plan or build may take before it stops."

@@ -80,7 +80,7 @@ def world(tmp_path: Path) -> World:
         ("plan.directory", ".jupyter_plan/plans"),
         ("plan.enabled", True),
         ("policy_paths", ()),
-        ("context_budget_tokens", 24000),
+        ("context_budget_tokens", 8000),
         ("max_turns", 40),
         ("replay", "auto"),
         ("audit.enabled", False),

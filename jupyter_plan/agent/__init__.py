@@ -1,0 +1,1 @@
+"""The planning (and later building) agent: loop, model layer, context, prompts."""

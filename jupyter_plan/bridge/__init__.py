@@ -1,0 +1,1 @@
+"""How the kernel reads (and, when building, edits) its notebook."""
