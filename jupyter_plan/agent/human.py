@@ -6,7 +6,7 @@ The widgets (a later issue) implement :class:`Human`; tests script it. With nobo
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from jupyter_plan.models import Answer, Plan, Question, ReviewDecision
 
@@ -22,6 +22,10 @@ class Human(Protocol):
 
     async def review(self, plan: Plan) -> ReviewDecision:
         """Approve (with a build mode), iterate (with feedback) or reject."""
+        ...
+
+    async def confirm(self, tool: str, args: dict[str, Any], reason: str) -> bool:
+        """A tool call the policy sends to the person: True to allow it once."""
         ...
 
 
@@ -40,3 +44,6 @@ class NoHuman:
             f"plan {plan.id!r} is ready for review and this run has no person to approve it; "
             "pass --approve auto_edit|default, or run it in JupyterLab"
         )
+
+    async def confirm(self, tool: str, args: dict[str, Any], reason: str) -> bool:
+        raise NeedsPerson(f"{tool} needs a person's approval ({reason}) and this run has none")
