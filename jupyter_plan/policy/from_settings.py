@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jupyter_plan.policy.audit import AuditLog
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.loader import discover, load_rules
+
+if TYPE_CHECKING:
+    from jupyter_plan.settings import ResolvedSettings
 
 #: Admin policies: system-wide, beating every user and workspace rule.
 DEFAULT_ADMIN_DIR = "/etc/jupyter_plan/policies"
@@ -34,6 +38,17 @@ def engine_for(
 
     env = os.environ if env is None else env
     resolved = load_settings(os.fspath(start_dir), env=env, flags=dict(flags or {}))
+    return engine_from(resolved, extra_policies=extra_policies, env=env)
+
+
+def engine_from(
+    resolved: ResolvedSettings,
+    *,
+    extra_policies: Iterable[str | os.PathLike[str]] = (),
+    env: Mapping[str, str] | None = None,
+) -> PolicyEngine:
+    """The engine for settings already resolved (flags included)."""
+    env = os.environ if env is None else env
     root = resolved.project_root
     extra = [*resolved.policy_files(), *(Path(p) for p in extra_policies)]
     files = discover(root, resolved.user_dir, admin_dir(env), extra)
