@@ -6,6 +6,8 @@
     ``litellm.acompletion`` (same streaming settings, server, messages and tools; the stream
     consumed in full), both talking to the zero-latency fake server on 127.0.0.1. Medians over
     many alternating turns; the ratio is ours / bare (target <= 1.10).
+    A second row times one whole agent-loop turn (policy-filtered tool schemas, the request,
+    the stream, the message history) against a bare call with the same messages and schemas.
 (b) Context build times: ``benchmarks/context.py`` (its ``main()``), see the marked spot below.
 """
 
@@ -124,17 +126,89 @@ async def part_a(turns: int) -> None:
         print(f"{label:<18} {bare:>13.2f} {ours:>14.2f} {ours / bare:>7.3f}")
 
 
+async def part_a_loop(turns: int) -> None:
+    """One full AgentLoop turn (answered in text) against a bare call with the same payload."""
+    import tempfile
+
+    from jupyter_plan.agent.human import NoHuman
+    from jupyter_plan.agent.loop import AgentLoop
+    from jupyter_plan.bridge.memory import MemoryBridge
+    from jupyter_plan.models import NotebookSnapshot
+    from jupyter_plan.policy.engine import PolicyEngine
+    from jupyter_plan.policy.loader import builtin_files, load_rules
+    from jupyter_plan.tools import plan_tools
+    from jupyter_plan.tools.base import ToolContext
+
+    root = Path(tempfile.mkdtemp())
+    policy = PolicyEngine(load_rules(builtin_files()), plan_dir=root)
+    registry = plan_tools()
+    client = LiteLLMClient(api_key=KEY, timeout=TIMEOUT, max_retries=0)
+    shape = text("The notebook loads sales data, then plots. " * 8, chunk_size=9)
+    with FakeModelServer(always(shape)) as srv:
+
+        def new_loop() -> AgentLoop:
+            ctx = ToolContext(
+                bridge=MemoryBridge(NotebookSnapshot(cells=[])),
+                workspace_root=root,
+                plan_dir=root,
+                human=NoHuman(),
+            )
+            return AgentLoop(
+                client=client,
+                registry=registry,
+                policy=policy,
+                ctx=ctx,
+                model=MODEL,
+                api_base=srv.base_url,
+                messages=[dict(m) for m in MESSAGES],
+                max_turns=1,
+            )
+
+        schemas = registry.schemas(new_loop().visible_tools())
+
+        async def ours() -> None:
+            await new_loop().run()
+
+        async def bare() -> None:
+            stream = await _litellm().acompletion(
+                model=MODEL,
+                messages=MESSAGES,
+                tools=schemas,
+                api_base=srv.base_url,
+                api_key=KEY,
+                stream=True,
+                stream_options={"include_usage": True},
+                timeout=TIMEOUT,
+                max_retries=0,
+                drop_params=True,
+            )
+            async for _chunk in stream:
+                pass
+
+        for _ in range(20):
+            await bare()
+            await ours()
+        bare_ms: list[float] = []
+        ours_ms: list[float] = []
+        for i in range(turns):
+            await timed(bare if i % 2 else ours, bare_ms if i % 2 else ours_ms)
+            await timed(ours if i % 2 else bare, ours_ms if i % 2 else bare_ms)
+    b, o = statistics.median(bare_ms), statistics.median(ours_ms)
+    print(f"{'agent-loop turn':<18} {b:>13.2f} {o:>14.2f} {o / b:>7.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=300, help="turns per variant and shape")
     args = parser.parse_args()
     asyncio.run(part_a(args.turns))
+    asyncio.run(part_a_loop(args.turns))
 
     # -- (b) context build times ---------------------------------------------------------
-    # benchmarks/context.py is written separately; to report it here as well, call its main():
-    #     from context import main as context_main  # benchmarks/ is sys.path[0] as a script
-    #     print("\n(b) context build times")
-    #     context_main()
+    from context import main as context_main  # benchmarks/ is sys.path[0] as a script
+
+    print("\n(b) context build times")
+    context_main()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ JSON, wrong arguments) becomes a :class:`ToolError` whose message goes back to t
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -57,12 +59,7 @@ class Tool(Generic[ArgsT]):
 
     def schema(self) -> dict[str, Any]:
         """The OpenAI function-calling schema litellm passes on to any provider."""
-        params = self.args.model_json_schema()
-        params.pop("title", None)
-        return {
-            "type": "function",
-            "function": {"name": self.name, "description": self.description, "parameters": params},
-        }
+        return copy.deepcopy(_schema(self.name, self.description, self.args))
 
 
 class ToolRegistry:
@@ -103,6 +100,16 @@ class ToolRegistry:
                 for e in exc.errors()
             )
             raise ToolError(f"invalid arguments for {tool.name}: {problems}") from None
+
+
+@functools.cache  # pydantic builds a JSON schema in ~1 ms: once per tool, not per turn
+def _schema(name: str, description: str, args: type[BaseModel]) -> dict[str, Any]:
+    params = args.model_json_schema()
+    params.pop("title", None)
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": params},
+    }
 
 
 def cap(text: str, limit: int = OUTPUT_CAP) -> str:
