@@ -65,12 +65,12 @@ SHAPES: dict[str, Text | ToolCalls] = {
 }
 
 
-async def bare_turn(api_base: str) -> None:
+async def bare_turn(api_base: str, tools: list[dict[str, Any]] = TOOLS) -> None:
     """What a caller would do with litellm alone: one streamed call, consumed in full."""
     stream = await _litellm().acompletion(
         model=MODEL,
         messages=MESSAGES,
-        tools=TOOLS,
+        tools=tools,
         api_base=api_base,
         api_key=KEY,
         stream=True,
@@ -170,20 +170,7 @@ async def part_a_loop(turns: int) -> None:
             await new_loop().run()
 
         async def bare() -> None:
-            stream = await _litellm().acompletion(
-                model=MODEL,
-                messages=MESSAGES,
-                tools=schemas,
-                api_base=srv.base_url,
-                api_key=KEY,
-                stream=True,
-                stream_options={"include_usage": True},
-                timeout=TIMEOUT,
-                max_retries=0,
-                drop_params=True,
-            )
-            async for _chunk in stream:
-                pass
+            await bare_turn(srv.base_url, schemas)
 
         for _ in range(20):
             await bare()

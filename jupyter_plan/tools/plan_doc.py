@@ -9,8 +9,6 @@ failed write leaves the old one intact. ``os.replace`` never follows a link at t
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from jupyter_plan.policy.paths import PathEscapeError, confine
 from jupyter_plan.policy.types import TOOL_KINDS
+from jupyter_plan.storage import write_atomic
 from jupyter_plan.tools.base import Tool, ToolContext, ToolError
 
 MAX_PLAN_CHARS = 200_000  # a plan is read by a busy person; this is far beyond any good one
@@ -36,27 +35,11 @@ def plan_path(file_path: str, plan_dir: Path) -> Path:
     return path
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # O_EXCL: never write through something already there; 0o666 lets the umask decide.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _write(path: Path, text: str, file_path: str) -> None:
     if len(text) > MAX_PLAN_CHARS:
         raise ToolError(f"the plan is too long ({len(text):,} characters): keep it concise")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
     except OSError as exc:
         raise ToolError(f"cannot write {file_path!r}: {exc.strerror or exc}") from None
