@@ -213,3 +213,44 @@ class ReviewDecision(_Model):
         if self.action == "iterate" and not (self.feedback or "").strip():
             raise ValueError("iterate needs feedback")
         return self
+
+
+# -- the person approving a tool call ------------------------------------------------
+
+
+class ApprovalRequest(_Model):
+    """A tool call the policy sends to the person, with what they need to decide."""
+
+    tool: str
+    args: dict[str, Any]
+    reason: str  # why the policy asks
+    rule: str | None = None  # "file:line (tier)" of the rule that asked; None: no rule matched
+    preview: str = ""  # a diff for edit_cell, the source for insert/run_cell, the shell command
+    preview_kind: Literal["diff", "code", "command", "text"] = "text"
+
+
+class Confirmation(_Model):
+    """The person's answer: allow once, allow this tool for the rest of the build, or deny."""
+
+    allow: bool
+    scope: Literal["once", "build"] = "once"
+    reason: str | None = None  # with a denial: told to the model
+
+
+# -- the notebook bridge's edit operations -----------------------------------------
+
+
+class NewCell(_Model):
+    cell_type: Literal["code", "markdown", "raw"] = "code"
+    source: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class CellRun(_Model):
+    """A finished cell execution: outputs as nbformat dicts, errors included."""
+
+    cell_id: str
+    status: Literal["ok", "error", "aborted"]
+    execution_count: int | None = None
+    outputs: list[dict[str, Any]] = Field(default_factory=list)
+    error: str | None = None  # "ename: evalue" when status is error
