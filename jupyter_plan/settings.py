@@ -3,15 +3,14 @@
 Precedence, lowest to highest, is defined once, in :func:`load_settings`:
 defaults < user ``settings.json`` < project ``.jupyter_plan/settings.json`` < environment < flags.
 Reading never writes anything, and only pydantic + the stdlib are imported (cheap at kernel start).
+How a problem is put into words (and :class:`SettingsError` itself) is ``settings_errors.py``.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import os
-import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -19,6 +18,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
+
+from jupyter_plan.settings_errors import (
+    SettingsError,
+    Source,
+    describe,
+    explain_error,
+    is_model,
+    show,
+)
 
 CURRENT_VERSION = 1
 PROJECT_MARKER = ".jupyter_plan"  # the folder holding it is the project root
@@ -49,35 +57,6 @@ _FILE_FORBIDDEN: dict[Layer, dict[str, str]] = {
         ".jupyter_plan/policies/ (the workspace tier) or list them in your user settings file.",
     },
 }
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a value came from; ``str()`` is the phrase used in messages."""
-
-    layer: Layer
-    name: str = ""  # file path, environment variable or flag
-
-    def __str__(self) -> str:
-        return f"{_PHRASES[self.layer]} {self.name}".strip()
-
-
-_PHRASES = {
-    "default": "default",
-    "user": "user settings file",
-    "project": "project settings file",
-    "env": "environment variable",
-    "flag": "flag",
-}
-
-
-class SettingsError(ValueError):
-    """An invalid source; the message names the source, key, value and what is allowed."""
-
-    def __init__(self, message: str, *, source: Source | None = None, key: str | None = None):
-        super().__init__(message)
-        self.source = source
-        self.key = key
 
 
 def _inside_project(value: str) -> str:
@@ -245,7 +224,7 @@ def migrate(data: Mapping[str, Any], *, source: Source | None = None) -> dict[st
     version = out.get("version", 0)  # files from before versioning are version 0
     if type(version) is not int or not 0 <= version <= CURRENT_VERSION:  # bool is not a version
         raise SettingsError(
-            f"{source or 'settings'}: `version` = {_show(version)} is not supported; this "
+            f"{source or 'settings'}: `version` = {show(version)} is not supported; this "
             f"jupyter-plan reads versions 0 to {CURRENT_VERSION} (upgrade it for newer files).",
             source=source,
             key="version",
@@ -325,10 +304,10 @@ def reference_table() -> str:
     """The Markdown reference table of every key (docs/settings.md embeds it verbatim)."""
     rows = ["| key | type | default | description |", "|---|---|---|---|"]
     for key, info in _model_leaves(Settings):
-        default = _show(info.get_default(call_default_factory=True), limit=None)
+        default = show(info.get_default(call_default_factory=True), limit=None)
         text = (info.description or "").replace("|", "\\|")
         rows.append(
-            f"| `{key}` | {_describe(info.annotation, info.metadata)} | `{default}` | {text} |"
+            f"| `{key}` | {describe(info.annotation, info.metadata)} | `{default}` | {text} |"
         )
     return "\n".join(rows)
 
@@ -353,7 +332,7 @@ def _read_file(path: Path, layer: Layer) -> dict[str, Any] | None:
         ) from None
     if not isinstance(data, dict):
         raise SettingsError(
-            f"{source}: expected a JSON object {{...}}, got {_show(data)}.", source=source
+            f"{source}: expected a JSON object {{...}}, got {show(data)}.", source=source
         )
     for key, reason in _FILE_FORBIDDEN.get(layer, {}).items():
         if key in data:  # never echo the value: it may be a secret
@@ -369,7 +348,7 @@ def _validate(data: Mapping[str, Any], sources: Mapping[str, Source]) -> Setting
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        problems = [_explain_error(err, sources) for err in exc.errors(include_url=False)]
+        problems = [explain_error(err, Settings, sources) for err in exc.errors(include_url=False)]
     # Raised outside the except block: no chained pydantic text (which could echo a secret).
     source, key, first = problems[0]
     message = (
@@ -380,100 +359,9 @@ def _validate(data: Mapping[str, Any], sources: Mapping[str, Source]) -> Setting
     raise SettingsError(message, source=source, key=key)
 
 
-def _explain_error(err: Any, sources: Mapping[str, Source]) -> tuple[Source, str, str]:
-    loc: tuple[str | int, ...] = tuple(err["loc"])
-    key, source = _dotted(loc), _attribute(loc, sources)
-    if err["type"] == "extra_forbidden":
-        parent = _field_at(loc[:-1])
-        known = list(parent[0].model_fields) if parent and _is_model(parent[0]) else []
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f" (did you mean `{close[0]}`?)" if close else ""
-        where = f" in `{_dotted(loc[:-1])}`" if len(loc) > 1 else ""
-        text = f"unknown key `{key}`{hint}; known keys{where}: {', '.join(known)}."
-        return source, key, f"{source}: {text}"
-    shown = "<hidden>" if loc[:1] == ("api_key",) else _show(err["input"])
-    found = _field_at(loc)
-    if err["type"] == "value_error":
-        allowed = str(err["ctx"]["error"])
-    elif found is not None:
-        allowed = _describe(*found)
-    else:
-        allowed = str(err["msg"]).lower()
-    return source, key, f"{source}: `{key}` = {shown} is not valid; expected {allowed}."
-
-
-def _attribute(loc: tuple[str | int, ...], sources: Mapping[str, Source]) -> Source:
-    """The source of the value at ``loc``, else of the nearest enclosing key."""
-    key = ".".join(p for p in loc if isinstance(p, str))
-    while key and key not in sources:
-        key = key.rpartition(".")[0]
-    return sources.get(key) or next(iter(sources.values()), Source("default"))
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + part
-    return text
-
-
-def _show(value: Any, limit: int | None = 80) -> str:
-    text = json.dumps(value, default=repr, ensure_ascii=False)
-    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
-    """``X | None`` -> (X, True); anything else -> (it, False)."""
-    args = typing.get_args(annotation)
-    return (args[0], True) if type(None) in args else (annotation, False)
-
-
-def _is_model(annotation: Any) -> typing.TypeGuard[type[BaseModel]]:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _field_at(loc: tuple[str | int, ...]) -> tuple[Any, list[Any]] | None:
-    """The annotation and constraints at ``loc``, walking nested models and list items."""
-    annotation: Any = Settings
-    metadata: list[Any] = []
-    for part in loc:
-        annotation = _unwrap(annotation)[0]
-        if isinstance(part, str) and _is_model(annotation) and part in annotation.model_fields:
-            info = annotation.model_fields[part]
-            annotation, metadata = info.annotation, list(info.metadata)
-        elif isinstance(part, int) and typing.get_origin(annotation) in (list, tuple):
-            annotation, metadata = typing.get_args(annotation)[0], []
-        else:
-            return None
-    return annotation, metadata
-
-
-def _describe(annotation: Any, metadata: list[Any]) -> str:
-    """What a value must be, in words: used by error messages and the docs table alike."""
-    annotation, nullable = _unwrap(annotation)
-    if typing.get_origin(annotation) is Literal:
-        text = "one of " + ", ".join(json.dumps(a) for a in typing.get_args(annotation))
-    elif _is_model(annotation):
-        text = "an object with keys " + ", ".join(annotation.model_fields)
-    elif annotation is bool:
-        text = "true or false"
-    elif annotation is int:
-        bounds = [f"> {m.gt}" for m in metadata if getattr(m, "gt", None) is not None]
-        bounds += [f">= {m.ge}" for m in metadata if getattr(m, "ge", None) is not None]
-        text = " ".join(["an integer", *bounds])
-    elif annotation in (str, SecretStr):
-        short = any(getattr(m, "min_length", None) for m in metadata)
-        text = "a non-empty string" if short else "a string"
-    elif typing.get_origin(annotation) in (list, tuple):
-        text = "a list of strings"
-    else:
-        text = getattr(annotation, "__name__", str(annotation))
-    return text + " or null" if nullable else text
-
-
 def _model_leaves(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, FieldInfo]]:
     for name, info in model.model_fields.items():
-        if _is_model(info.annotation):
+        if is_model(info.annotation):
             yield from _model_leaves(info.annotation, f"{prefix}{name}.")
         else:
             yield prefix + name, info

@@ -1,29 +1,28 @@
-"""Record and replay model turns and a person's answers, so a plan re-runs offline.
+"""The transcript file: one recorded plan revision or build, its key, its path, and replay.
 
 A :class:`Transcript` holds one plan revision or one build: the model turns (request
 fingerprint, the request's messages and tool names, the response) and the human events
-(questions → answers, review → decision, tool confirmations), in order. The ``Recording*``
-wrappers fill it during a live run; the ``Replay*`` ones answer from it with no model, no key
-and no network, and raise :class:`ReplayDrift` as soon as the run asks something else
-(past the recorded person events, :class:`ReplayHuman` may ask a live ``fallback`` instead).
+(questions → answers, review → decision, tool confirmations), in order. This module is the
+file and the decisions about it: its format, the key saying which inputs it answers
+(:func:`transcript_key`), where it lives (:func:`transcript_path`), finding one
+(:func:`find_transcript`) and whether a run replays it (:func:`choose_replay`).
 
-Secrets never reach a file: fields named like keys or auth headers, values shaped like
-provider keys, and every secret passed to :meth:`Transcript.save` are replaced by
-``[REDACTED]``. Fingerprints are taken of the redacted request, so a replayed response whose
-key was redacted still matches the next recorded request.
+Filling one during a live run and answering from one offline is ``replay.py``; finding and
+replacing secrets is ``redaction.py``. Secrets never reach a file: fields named like keys or
+auth headers, values shaped like provider keys, and every secret passed to
+:meth:`Transcript.save` are replaced by ``[REDACTED]``. The names that moved to those
+modules can still be imported from here.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -36,85 +35,42 @@ from pydantic import (
 )
 from pydantic_core import to_jsonable_python
 
-from jupyter_plan.agent.client import ModelClient, ModelRequest, OnText
-from jupyter_plan.agent.human import Human
-from jupyter_plan.models import Answer, ModelResponse, Plan, Question, ReviewDecision, now
+from jupyter_plan.models import Answer, ModelResponse, Question, ReviewDecision, now
 from jupyter_plan.policy.paths import confine
+from jupyter_plan.redaction import REDACTED as REDACTED
+from jupyter_plan.redaction import is_secret_name, redact_with, secret_values
+from jupyter_plan.redaction import redact as redact
 from jupyter_plan.settings import ReplayMode
 from jupyter_plan.storage import check_id, write_atomic
 
+if TYPE_CHECKING:  # at run time these come from __getattr__ below (replay.py imports this)
+    from jupyter_plan.replay import FIX as FIX
+    from jupyter_plan.replay import RecordingClient as RecordingClient
+    from jupyter_plan.replay import RecordingHuman as RecordingHuman
+    from jupyter_plan.replay import ReplayClient as ReplayClient
+    from jupyter_plan.replay import ReplayDrift as ReplayDrift
+    from jupyter_plan.replay import ReplayHuman as ReplayHuman
+
 FORMAT = 1
-REDACTED = "[REDACTED]"
 TranscriptKind = Literal["plan", "build"]
-FIX = "re-plan live with replay='never', or re-record (delete the transcript and run again)"
-
-# -- redaction ----------------------------------------------------------------------
-
-_SECRET_NAME = re.compile(
-    r"(?:^|_)(?:api_?key|secret|secret_key|client_secret|password|passwd|token|access_token|"
-    r"refresh_token|id_token|auth_token|api_token|bearer|authorization|proxy_authorization|"
-    r"auth|cookie|set_cookie|session_id|private_key|credentials?)$"
-)
-# Shapes of provider keys, so a key that slipped into text is caught without being named. Kept
-# narrow (a prefix, a long random run with a digit): a false positive in a recorded response
-# would make the replay differ from the live run.
-_SECRET_VALUE = re.compile(
-    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9_-]*[0-9])(?:sk-[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{35}"
-    r"|gsk_[A-Za-z0-9]{20,}|hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{36,}"
-    r"|xox[abposr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})"
-)
-_BEARER = re.compile(r"(?i)\b(bearer)\s+(?=[A-Za-z0-9._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{16,}")
-_URL_USER = re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+@")
 # Hashes and structure: never rewritten (a short secret must not corrupt a fingerprint).
 _STRUCTURAL = frozenset({"type", "turn", "fingerprint", "plan_digest", "revision", "allowed"})
+_IN_REPLAY = frozenset(
+    {"FIX", "RecordingClient", "RecordingHuman", "ReplayClient", "ReplayDrift", "ReplayHuman"}
+)
 
 
-def is_secret_name(name: str) -> bool:
-    """``api_key``, ``Authorization``, ``x-api-key``, ``OPENAI_API_KEY`` … (not ``max_tokens``)."""
-    return bool(_SECRET_NAME.search(re.sub(r"[-\s]", "_", name.lower())))
+def __getattr__(name: str) -> Any:
+    """``from jupyter_plan.transcript import ReplayClient`` … still works (lazily: no cycle)."""
+    if name in _IN_REPLAY:
+        from jupyter_plan import replay
+
+        return getattr(replay, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _secret_values(secrets: Iterable[str | SecretStr | None]) -> list[str]:
-    values = {s.get_secret_value() if isinstance(s, SecretStr) else s for s in secrets}
-    return sorted((v for v in values if v), key=len, reverse=True)  # longest first
-
-
-def redact(value: Any, secrets: Iterable[str | SecretStr | None] = ()) -> Any:
-    """A copy of a JSON-like value with every secret replaced by ``[REDACTED]``."""
-    return _redact(value, _secret_values(secrets))
-
-
-def _redact(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        value = _SECRET_VALUE.sub(REDACTED, value)
-        value = _BEARER.sub(rf"\1 {REDACTED}", value)
-        return _URL_USER.sub(f"{REDACTED}@", value)
-    if isinstance(value, Mapping):
-        return {
-            _redact(str(k), secrets): REDACTED
-            if is_secret_name(str(k)) and v is not None
-            else _redact(v, secrets)
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [_redact(v, secrets) for v in value]
-    return value
-
-
-def _fingerprint(request: ModelRequest) -> str:
-    """The fingerprint of the request as it is recorded (redacted); see the module doc."""
-    clean = ModelRequest(
-        model=request.model,
-        messages=redact(request.messages),
-        tools=request.tools,
-        api_base=redact(request.api_base),
-    )
-    return clean.fingerprint()
-
-
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
+    """The sha256 hex digest of ``text``: transcript keys and :attr:`ReviewEvent.plan_digest`."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -163,7 +119,6 @@ class ConfirmEvent(_Model):
 
 HumanEvent = AskEvent | ReviewEvent | ConfirmEvent
 Entry = Annotated[ModelTurn | AskEvent | ReviewEvent | ConfirmEvent, Field(discriminator="type")]
-_EVENTS = (AskEvent, ReviewEvent, ConfirmEvent)
 
 
 class TranscriptError(ValueError):
@@ -172,19 +127,6 @@ class TranscriptError(ValueError):
 
 class TranscriptMissing(RuntimeError):
     """``replay='always'`` and no transcript matches this run."""
-
-
-class ReplayDrift(RuntimeError):
-    """The replayed run asked something the recording does not hold.
-
-    ``what`` is ``"model"`` or ``"person"``; ``turn`` the 1-based model turn or person event.
-    """
-
-    def __init__(self, what: str, turn: int, problem: str, path: Path | None) -> None:
-        where = f" (transcript {path})" if path else ""
-        label = "model turn" if what == "model" else "person event"
-        super().__init__(f"replay drift at {label} {turn}{where}: {problem}\nTo fix: {FIX}.")
-        self.what, self.turn, self.path = what, turn, path
 
 
 class Transcript(_Model):
@@ -231,11 +173,11 @@ class Transcript(_Model):
 
     def to_json(self, secrets: Iterable[str | SecretStr | None] = ()) -> str:
         """Indented JSON, sorted keys, one block per entry; every secret redacted."""
-        values = _secret_values(secrets)
+        values = secret_values(secrets)
         data = self.model_dump(mode="json")
-        data["settings"] = _redact(data["settings"], values)
+        data["settings"] = redact_with(data["settings"], values)
         data["entries"] = [
-            {k: v if k in _STRUCTURAL else _redact(v, values) for k, v in entry.items()}
+            {k: v if k in _STRUCTURAL else redact_with(v, values) for k, v in entry.items()}
             for entry in data["entries"]
         ]
         try:  # a redaction must never make the file unreadable
@@ -300,7 +242,7 @@ def transcript_key(
         "parent": parent,
     }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return _digest(text)
+    return digest(text)
 
 
 def _public(value: Any) -> Any:
@@ -372,237 +314,3 @@ def choose_replay(mode: ReplayMode, lookup: Lookup) -> ReplayChoice:
             + broken
         )
     return ReplayChoice(False, None, "no matching transcript: calling the model" + broken)
-
-
-# -- recording ----------------------------------------------------------------------
-
-
-def _clean(model: BaseModel) -> Any:
-    return type(model).model_validate(redact(model.model_dump(mode="json")))
-
-
-class RecordingClient:
-    """Passes every turn to ``inner`` and records it (a failed turn is not recorded)."""
-
-    def __init__(self, inner: ModelClient, transcript: Transcript) -> None:
-        self.inner, self.transcript = inner, transcript
-
-    async def complete(
-        self, request: ModelRequest, *, on_text: OnText | None = None
-    ) -> ModelResponse:
-        response = await self.inner.complete(request, on_text=on_text)
-        number = len(self.transcript.model_turns) + 1
-        messages = redact(request.messages)
-        previous = self.transcript.messages_at(number - 1)
-        shared = 0
-        while shared < min(len(previous), len(messages)) and previous[shared] == messages[shared]:
-            shared += 1
-        self.transcript.entries.append(
-            ModelTurn(
-                turn=number,
-                fingerprint=_fingerprint(request),
-                model=request.model,
-                api_base=redact(request.api_base),
-                tools=_tool_names(request.tools),
-                shared=shared,
-                messages=messages[shared:],
-                response=_clean(response),
-            )
-        )
-        return response
-
-
-class RecordingHuman:
-    """Passes every question, review and confirmation to ``inner`` and records the answer."""
-
-    def __init__(self, inner: Human, transcript: Transcript) -> None:
-        self.inner, self.transcript = inner, transcript
-
-    async def ask(self, questions: list[Question]) -> list[Answer]:
-        answers = await self.inner.ask(questions)
-        event = AskEvent(questions=list(questions), answers=list(answers))
-        self.transcript.entries.append(_clean(event))
-        return answers
-
-    async def review(self, plan: Plan) -> ReviewDecision:
-        decision = await self.inner.review(plan)
-        event = ReviewEvent(
-            plan_id=plan.id,
-            revision=plan.revision,
-            plan_digest=_digest(plan.markdown),
-            decision=decision,
-        )
-        self.transcript.entries.append(_clean(event))
-        return decision
-
-    async def confirm(self, tool: str, args: dict[str, Any], reason: str) -> bool:
-        allowed = await self.inner.confirm(tool, args, reason)
-        event = ConfirmEvent(tool=tool, args=args, reason=reason, allowed=allowed)
-        self.transcript.entries.append(_clean(event))
-        return allowed
-
-
-# -- replay -------------------------------------------------------------------------
-
-
-class _Replayer:
-    what = "model"
-
-    def __init__(self, transcript: Transcript) -> None:
-        self.transcript = transcript
-        self.used = 0  # turns (or person events) answered so far
-
-    def _drift(self, problem: str, turn: int | None = None) -> NoReturn:
-        raise ReplayDrift(self.what, turn or self.used, problem, self.transcript.path)
-
-
-class ReplayClient(_Replayer):
-    """Answers each turn with the recorded response, if the request is the recorded one."""
-
-    async def complete(
-        self, request: ModelRequest, *, on_text: OnText | None = None
-    ) -> ModelResponse:
-        turns = self.transcript.model_turns
-        self.used += 1
-        if self.used > len(turns):
-            self._drift(f"the run asks for another model turn; the recording has {len(turns)}")
-        recorded = turns[self.used - 1]
-        if _fingerprint(request) != recorded.fingerprint:
-            recorded_messages = self.transcript.messages_at(self.used)
-            self._drift(
-                "the request differs from the recording.\n"
-                + _explain(recorded, recorded_messages, request)
-            )
-        response = recorded.response.model_copy(deep=True)
-        if on_text is not None and response.content:
-            on_text(response.content)
-        return response
-
-    def check_complete(self) -> None:
-        """Raise :class:`ReplayDrift` if the run ended before using every recorded turn."""
-        total = len(self.transcript.model_turns)
-        if self.used < total:
-            self._drift(
-                f"the run ended after {self.used} turns; the recording has {total}", self.used + 1
-            )
-
-
-class ReplayHuman(_Replayer):
-    """Answers from the recording; past its end asks ``fallback``, or raises drift without one."""
-
-    what = "person"
-
-    def __init__(self, transcript: Transcript, fallback: Human | None = None) -> None:
-        super().__init__(transcript)
-        self.fallback = fallback
-
-    def _next(self, asked: str) -> HumanEvent | Human:
-        """The next recorded event, or the fallback once the recording is used up."""
-        events = self.transcript.human_events
-        self.used += 1
-        if self.used <= len(events):
-            return events[self.used - 1]
-        if self.fallback is None:
-            self._drift(f"the run asks {asked}; the recording has {len(events)} person events")
-        return self.fallback
-
-    def _mismatch(self, asked: str, event: HumanEvent) -> NoReturn:
-        self._drift(f"the run asks {asked} but the recording has {_describe(event)}")
-
-    async def ask(self, questions: list[Question]) -> list[Answer]:
-        asked = f"questions ({', '.join(q.header for q in questions)})"
-        event = self._next(asked)
-        if not isinstance(event, _EVENTS):
-            return await event.ask(questions)
-        if not isinstance(event, AskEvent) or [_clean(q) for q in questions] != event.questions:
-            self._mismatch(asked, event)
-        return [a.model_copy(deep=True) for a in event.answers]
-
-    async def review(self, plan: Plan) -> ReviewDecision:
-        asked = f"a review of revision {plan.revision}"
-        event = self._next(asked)
-        if not isinstance(event, _EVENTS):
-            return await event.review(plan)
-        if not isinstance(event, ReviewEvent):
-            self._mismatch(asked, event)
-        if _digest(plan.markdown) != event.plan_digest:
-            self._drift(
-                f"the plan presented for review (revision {plan.revision}) differs from the "
-                f"one recorded (revision {event.revision})"
-            )
-        return event.decision.model_copy(deep=True)
-
-    async def confirm(self, tool: str, args: dict[str, Any], reason: str) -> bool:
-        asked = f"to confirm {tool} {redact(args)}"
-        event = self._next(asked)
-        if not isinstance(event, _EVENTS):
-            return await event.confirm(tool, args, reason)
-        live = (tool, redact(to_jsonable_python(args)))
-        if not isinstance(event, ConfirmEvent) or live != (event.tool, event.args):
-            self._mismatch(asked, event)
-        return event.allowed
-
-
-# -- drift reports ------------------------------------------------------------------
-
-
-def _tool_names(tools: list[dict[str, Any]]) -> list[str]:
-    return [str(t.get("function", {}).get("name") or t.get("name") or "?") for t in tools]
-
-
-def _describe(event: HumanEvent) -> str:
-    if isinstance(event, AskEvent):
-        return f"questions ({', '.join(q.header for q in event.questions)})"
-    if isinstance(event, ReviewEvent):
-        return f"a review of revision {event.revision}"
-    return f"a confirmation of {event.tool} {event.args}"
-
-
-def _render(messages: list[dict[str, Any]]) -> list[str]:
-    """Messages as lines, so a unified diff points at the changed text."""
-    lines: list[str] = []
-    for i, message in enumerate(messages, start=1):
-        lines.append(f"[{i}] {message.get('role', '?')}")
-        content = message.get("content")
-        if isinstance(content, str):
-            lines.extend(f"    {line}" for line in content.splitlines() or [""])
-        elif content is not None:
-            lines.append(f"    {json.dumps(content, sort_keys=True, ensure_ascii=False)}")
-        for key in sorted(set(message) - {"role", "content"}):
-            value = json.dumps(message[key], sort_keys=True, ensure_ascii=False)
-            lines.append(f"    {key}: {value}")
-    return lines
-
-
-def _explain(
-    recorded: ModelTurn, messages: list[dict[str, Any]], request: ModelRequest, limit: int = 40
-) -> str:
-    parts: list[str] = []
-    if request.model != recorded.model:
-        parts.append(f"model: {recorded.model!r} recorded, {request.model!r} now")
-    api_base = redact(request.api_base)
-    if api_base != recorded.api_base:
-        parts.append(f"api_base: {recorded.api_base!r} recorded, {api_base!r} now")
-    names = _tool_names(request.tools)
-    if names != recorded.tools:
-        added = sorted(set(names) - set(recorded.tools))
-        removed = sorted(set(recorded.tools) - set(names))
-        parts.append(f"tools: added {added or 'none'}, removed {removed or 'none'} (or reordered)")
-    diff = list(
-        difflib.unified_diff(
-            _render(messages),
-            _render(redact(request.messages)),
-            "recorded",
-            "now",
-            n=2,
-            lineterm="",
-        )
-    )
-    if diff:
-        shown = diff[:limit]
-        if len(diff) > limit:
-            shown.append(f"… ({len(diff) - limit} more diff lines)")
-        parts.append("messages:\n" + "\n".join(f"  {line}" for line in shown))
-    if not parts:
-        parts.append("the tool definitions (descriptions or argument schemas) changed")
-    return "\n".join(parts)

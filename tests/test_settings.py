@@ -17,14 +17,13 @@ from jupyter_plan.settings import (
     Layer,
     ResolvedSettings,
     Settings,
-    SettingsError,
-    Source,
     find_project_root,
     load_settings,
     migrate,
     reference_table,
     user_dir,
 )
+from jupyter_plan.settings_errors import SettingsError, Source
 
 SECRET = "sk-test-0123456789abcdef"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"

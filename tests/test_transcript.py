@@ -22,25 +22,25 @@ from jupyter_plan.models import (
     ToolCall,
     Usage,
 )
-from jupyter_plan.transcript import (
-    REDACTED,
-    AskEvent,
-    ConfirmEvent,
-    Lookup,
-    ModelTurn,
+from jupyter_plan.redaction import REDACTED, is_secret_name, redact
+from jupyter_plan.replay import (
     RecordingClient,
     RecordingHuman,
     ReplayClient,
     ReplayDrift,
     ReplayHuman,
+)
+from jupyter_plan.transcript import (
+    AskEvent,
+    ConfirmEvent,
+    Lookup,
+    ModelTurn,
     ReviewEvent,
     Transcript,
     TranscriptError,
     TranscriptMissing,
     choose_replay,
     find_transcript,
-    is_secret_name,
-    redact,
     transcript_key,
     transcript_path,
 )

@@ -1,28 +1,19 @@
-"""Reading the kernel's variables without running the person's code.
+"""Kernel tools: the person's variables listed and inspected without running their code.
 
-Looking at a variable must never change it. So these tools read only what cannot run user
-code: exact builtin types, the C slots of builtin containers (``list.__len__(x)`` works on a
-subclass without calling its override), class dictionaries read statically, and well-known
-attributes of pandas and numpy objects. A ``__repr__`` written by the person (or by a
-library we do not know) is never called: it could be slow, huge, raise, or mutate state.
-Iterators, generators, files and lazy frames are reported by type only: reading one would
-consume it, and evaluating a lazy frame could run a whole query.
-
-pandas and numpy are never imported here: an object of theirs can only exist if its module
-is already in ``sys.modules``, so we look there.
+``list_variables`` and ``inspect_variable`` choose what to show for each kind of object (a
+frame's columns and head, an array's statistics, a function's signature, a container's
+sample). How an object is read without calling anything it defines, and which libraries'
+reprs are trusted, is ``safe_repr.py``: every value shown here goes through it.
 """
 
 from __future__ import annotations
 
 import difflib
-import enum
 import inspect
 import sys
 import types
 import warnings
-from collections import deque
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Mapping
 from itertools import islice
 from typing import Any
 
@@ -30,173 +21,27 @@ from pydantic import BaseModel, Field
 
 from jupyter_plan.policy.types import TOOL_KINDS
 from jupyter_plan.tools.base import Tool, ToolContext, ToolError, cap
+from jupyter_plan.tools.safe_repr import (
+    CLASS_DICT,
+    MRO,
+    container_base,
+    first_items,
+    guarded,
+    instance_dict,
+    kind_of,
+    module_root,
+    safe_repr,
+    static_lookup,
+    text_head,
+    type_name,
+)
 
 NO_NAMESPACE = (
     "There is no kernel namespace in this run (a headless or file-only notebook), so "
     "variables cannot be listed or inspected. Rely on the cells' sources and outputs."
 )
 IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
-# Libraries whose reprs we call, for their own types only: side-effect free and bounded.
-TRUSTED_REPR_ROOTS = frozenset(
-    {"datetime", "decimal", "fractions", "pathlib", "uuid", "ipaddress", "re", "zoneinfo"}
-    | {"numpy", "pandas"}
-)
-# Whole libraries whose objects are lazy: touching their data could run a computation.
-LAZY_ROOTS = frozenset({"dask", "pyspark", "ibis", "sqlalchemy", "vaex"})
-LAZY_TYPES = frozenset({("polars", "LazyFrame"), ("polars", "Expr")})
-FRAME_ROOTS = frozenset({"pandas", "geopandas"})
 STATS_MAX = 1_000_000  # array elements summarised exactly; bigger arrays use a prefix sample
-_LEAVES = (int, float, complex, bool, type(None), range, type(Ellipsis), type(NotImplemented))
-_CALLABLES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, partial)
-_CONTAINERS: tuple[type[Any], ...] = (list, tuple, dict, set, frozenset, deque)
-_BRACKETS: dict[type[Any], str] = {list: "[]", tuple: "()", dict: "{}", deque: "[]"}
-
-# Descriptors of `type` itself: reading through them runs no metaclass code.
-_MRO = type.__dict__["__mro__"]
-_CLASS_DICT = type.__dict__["__dict__"]
-_MODULE = type.__dict__["__module__"]
-_QUALNAME = type.__dict__["__qualname__"]
-
-
-def _static_lookup(cls: type, name: str) -> tuple[type, Any] | None:
-    """The class defining ``name`` along the MRO and its raw value; no descriptor is run."""
-    for klass in _MRO.__get__(cls):
-        namespace = _CLASS_DICT.__get__(klass)
-        if name in namespace:
-            return klass, namespace[name]
-    return None
-
-
-def _root(cls: type) -> str:
-    return str(_MODULE.__get__(cls)).split(".")[0]
-
-
-def type_name(cls: type) -> str:
-    module, qualname = str(_MODULE.__get__(cls)), str(_QUALNAME.__get__(cls))
-    return qualname if module == "builtins" else f"{module}.{qualname}"
-
-
-def _library_type(cls: type, module: str, attr: str, roots: frozenset[str]) -> bool:
-    """Is ``cls`` a ``module.attr`` (e.g. pandas.DataFrame) from a library already loaded?"""
-    mod = sys.modules.get(module)
-    return mod is not None and _root(cls) in roots and issubclass(cls, getattr(mod, attr, ()))
-
-
-def kind_of(obj: Any) -> str:
-    """module, class, function, lazy, iterator, dataframe, series, ndarray or value."""
-    cls = type(obj)
-    if issubclass(cls, types.ModuleType):
-        return "module"
-    if issubclass(cls, type):
-        return "class"
-    if issubclass(cls, _CALLABLES):
-        return "function"
-    if _root(cls) in LAZY_ROOTS or (_root(cls), str(_QUALNAME.__get__(cls))) in LAZY_TYPES:
-        return "lazy"
-    if any(_static_lookup(cls, n) for n in ("__next__", "__anext__", "__await__")):
-        return "iterator"  # generators, files, coroutines, map/zip objects, cursors …
-    if _library_type(cls, "pandas", "DataFrame", FRAME_ROOTS):
-        return "dataframe"
-    if _library_type(cls, "pandas", "Series", FRAME_ROOTS):
-        return "series"
-    if _library_type(cls, "numpy", "ndarray", frozenset({"numpy"})):
-        return "ndarray"
-    return "value"
-
-
-def _guarded(call: Callable[[], str], what: str) -> str:
-    """Run a trusted formatter; any error (but an interrupt or exit) becomes a note."""
-    try:
-        return call()
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:
-        return f"<{what}: repr raised {type(exc).__name__}>"
-
-
-def _container(cls: type) -> type[Any] | None:
-    return next((b for b in _CONTAINERS if issubclass(cls, b)), None)
-
-
-def _items(obj: Any, base: type[Any], n: int) -> list[Any]:
-    """The first ``n`` items through the base type's C slots: overrides are never called."""
-    if base in (list, tuple):
-        return list(base.__getitem__(obj, slice(0, n)))
-    if base is dict:
-        return list(islice(dict.items(obj), n))
-    return list(islice(base.__iter__(obj), n))
-
-
-def _instance_dict(obj: Any) -> dict[str, Any] | None:
-    """The plain instance ``__dict__``, read through the standard slot (no ``__getattr__``)."""
-    slot = _static_lookup(type(obj), "__dict__")
-    if slot is None or type(slot[1]) is not types.GetSetDescriptorType:
-        return None
-    attrs = slot[1].__get__(obj)
-    return attrs if type(attrs) is dict else None
-
-
-def _text_head(obj: Any, n: int) -> tuple[str | bytes | bytearray, int] | None:
-    """The first ``n`` characters (or bytes) of a str/bytes (subclass) and its length."""
-    base: type[Any] | None = next(
-        (b for b in (str, bytes, bytearray) if issubclass(type(obj), b)), None
-    )
-    if base is None:
-        return None
-    return base(base.__getitem__(obj, slice(0, n))), base.__len__(obj)
-
-
-def _repr(obj: Any, depth: int, width: int) -> str:
-    cls = type(obj)
-    if cls in _LEAVES:
-        big = cls is int and obj.bit_length() > 1000  # repr would be slow, or raise
-        return f"<int of {obj.bit_length()} bits>" if big else repr(obj)
-    text = _text_head(obj, width)
-    if text is not None:
-        return repr(text[0]) if text[1] <= width else f"{text[0]!r}… ({text[1]} long)"
-    kind = kind_of(obj)
-    if kind in ("dataframe", "series", "ndarray"):
-        return f"<{type_name(cls)} shape={obj.shape}>"
-    if kind in ("lazy", "iterator"):
-        return f"<{type_name(cls)}: {kind}, not evaluated>"
-    if cls in (types.FunctionType, types.BuiltinFunctionType):
-        return f"<function {obj.__qualname__}>"
-    if kind == "class":
-        return f"<class {type_name(obj)}>"
-    if kind == "module":  # a lazy module's own __getattribute__ would import it: bypass it
-        return f"<module {types.ModuleType.__getattribute__(obj, '__name__')}>"
-    if issubclass(cls, enum.Enum):
-        return f"{type_name(cls)}.{(_instance_dict(obj) or {}).get('_name_', '?')}"
-    base = _container(cls)
-    if base is not None:
-        size = base.__len__(obj)
-        if depth <= 0:
-            return f"<{type_name(cls)} of {size} items>"
-        items = _items(obj, base, 8)
-        parts = (
-            [f"{_repr(k, depth - 1, width)}: {_repr(v, depth - 1, width)}" for k, v in items]
-            if base is dict
-            else [_repr(v, depth - 1, width) for v in items]
-        )
-        parts += [f"… {size - 8} more"] if size > 8 else []
-        brackets = _BRACKETS.get(base, "{}")
-        body = f"{brackets[0]}{', '.join(parts)}{brackets[1]}"
-        if base is set and not size:
-            return "set()"
-        plain = cls is base and base not in (frozenset, deque)
-        return body if plain else f"{type_name(cls)}({body})"
-    # A library's repr only for the library's own types: a subclass defined elsewhere may
-    # override the hooks that repr relies on.
-    found = _static_lookup(cls, "__repr__")
-    if found and found[0] is not object and {_root(cls), _root(found[0])} <= TRUSTED_REPR_ROOTS:
-        return _guarded(lambda: repr(obj), type_name(cls))
-    return f"<{type_name(cls)} object>"
-
-
-def safe_repr(obj: Any, limit: int = 200) -> str:
-    """A bounded description of ``obj`` that runs none of the person's code."""
-    text = _repr(obj, depth=3, width=max(20, limit))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _size(obj: Any, kind: str) -> str:
@@ -206,7 +51,7 @@ def _size(obj: Any, kind: str) -> str:
         return f"length {obj.shape[0]}, dtype {obj.dtype}"
     if kind == "ndarray":
         return f"shape {obj.shape}, dtype {obj.dtype}"
-    base, text = _container(type(obj)), _text_head(obj, 0)
+    base, text = container_base(type(obj)), text_head(obj, 0)
     if base is not None:
         return f"length {base.__len__(obj)}"
     return f"length {text[1]}" if text is not None else ""
@@ -344,12 +189,12 @@ def _inspect_callable(obj: Any, kind: str) -> list[str]:
         # Python 3.14 evaluates annotations lazily: ask for them as strings, run nothing.
         fmt = getattr(sys.modules.get("annotationlib"), "Format", None)
         extra = {"annotation_format": fmt.STRING} if fmt is not None else {}
-        sig = _guarded(lambda: str(inspect.signature(obj, follow_wrapped=False, **extra)), kind)
+        sig = guarded(lambda: str(inspect.signature(obj, follow_wrapped=False, **extra)), kind)
         lines.append(f"signature: {obj.__name__}{sig}")
         doc = obj.__doc__
     elif kind == "class":
-        doc = (_static_lookup(obj, "__doc__") or (None, None))[1]
-        names = [n for n in _CLASS_DICT.__get__(obj) if type(n) is str and n[:1] != "_"][:40]
+        doc = (static_lookup(obj, "__doc__") or (None, None))[1]
+        names = [n for n in CLASS_DICT.__get__(obj) if type(n) is str and n[:1] != "_"][:40]
         lines.append(f"public members: {', '.join(names) or '(none)'}")
     if isinstance(doc, str) and doc.strip():
         lines.append(f"doc: {doc.strip()[:500]}")
@@ -358,13 +203,13 @@ def _inspect_callable(obj: Any, kind: str) -> list[str]:
 
 def _inspect_object(obj: Any) -> list[str]:
     cls = type(obj)
-    bases = ", ".join(type_name(b) for b in _MRO.__get__(cls)[1:-1])
+    bases = ", ".join(type_name(b) for b in MRO.__get__(cls)[1:-1])
     lines = [f"type: {type_name(cls)}" + (f" (bases: {bases})" if bases else "")]
-    doc = (_static_lookup(cls, "__doc__") or (None, None))[1]
-    if isinstance(doc, str) and doc.strip() and _root(cls) != "builtins":
+    doc = (static_lookup(cls, "__doc__") or (None, None))[1]
+    if isinstance(doc, str) and doc.strip() and module_root(cls) != "builtins":
         lines.append(f"doc: {doc.strip().splitlines()[0][:200]}")
     lines.append(f"value: {safe_repr(obj, 2000)}")
-    attrs = _instance_dict(obj)
+    attrs = instance_dict(obj)
     if attrs:
         lines.append(f"attributes ({len(attrs)}):")
         lines += [f"  {_cell_text(k)} = {safe_repr(v, 150)}" for k, v in islice(attrs.items(), 40)]
@@ -385,17 +230,17 @@ def describe(obj: Any, rows: int = 5) -> list[str]:
         return [f"type: {type_name(cls)}: {kind}, not evaluated ({why})"]
     if kind in ("function", "class", "module"):
         return _inspect_callable(obj, kind)
-    text = _text_head(obj, 2000)
+    text = text_head(obj, 2000)
     if text is not None:
         head, size = text
         more = f"\n[… {size - 2000} more]" if size > 2000 else ""
         shown = head if isinstance(head, str) else repr(head)
         return [f"type: {type_name(cls)}, length {size}", f"head:\n{shown}{more}"]
-    base = _container(cls)
+    base = container_base(cls)
     if base is None:
         return _inspect_object(obj)
     size = base.__len__(obj)
-    items = _items(obj, base, 20)
+    items = first_items(obj, base, 20)
     pairs = base is dict
     samples = [f"{safe_repr(i[0], 80)}: {safe_repr(i[1], 300)}" if pairs else safe_repr(i, 300)
                for i in items]  # fmt: skip

@@ -9,9 +9,9 @@ import yaml
 
 from jupyter_plan.agent.planner import PlanSetupError
 from jupyter_plan.models import Answer, PlanStatus, ReviewDecision
+from jupyter_plan.replay import ReplayDrift
 from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
 from jupyter_plan.testing.human import ScriptedHuman
-from jupyter_plan.transcript import ReplayDrift
 
 from .conftest import API_KEY, Planner, Project
 

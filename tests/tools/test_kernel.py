@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_plan.tools import kernel
+from jupyter_plan.tools import kernel, safe_repr
 from jupyter_plan.tools.base import OUTPUT_CAP, ToolContext, ToolError
 
 from .conftest import Call
@@ -366,7 +366,7 @@ async def test_big_arrays_use_a_sample(
 
 def test_trusted_reprs_are_guarded_and_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     """A trusted library's repr runs, but an error or a huge result cannot escape."""
-    monkeypatch.setattr(kernel, "TRUSTED_REPR_ROOTS", frozenset({__name__.split(".")[0]}))
+    monkeypatch.setattr(safe_repr, "TRUSTED_REPR_ROOTS", frozenset({__name__.split(".")[0]}))
 
     class Stop(BaseException):
         pass
@@ -379,11 +379,13 @@ def test_trusted_reprs_are_guarded_and_capped(monkeypatch: pytest.MonkeyPatch) -
         def __repr__(self) -> str:
             raise KeyboardInterrupt
 
-    assert kernel.safe_repr(RaisingRepr()) == f"<{__name__}.RaisingRepr: repr raised RuntimeError>"
-    assert "repr raised Stop" in kernel.safe_repr(StopRepr())
-    assert len(kernel.safe_repr(HugeRepr(), 100)) == 100
+    assert (
+        safe_repr.safe_repr(RaisingRepr()) == f"<{__name__}.RaisingRepr: repr raised RuntimeError>"
+    )
+    assert "repr raised Stop" in safe_repr.safe_repr(StopRepr())
+    assert len(safe_repr.safe_repr(HugeRepr(), 100)) == 100
     with pytest.raises(KeyboardInterrupt):
-        kernel.safe_repr(Interrupting())
+        safe_repr.safe_repr(Interrupting())
 
 
 SAFE_REPRS = [
@@ -401,7 +403,7 @@ SAFE_REPRS = [
 
 @pytest.mark.parametrize(("value", "text"), SAFE_REPRS)
 def test_safe_repr(value: Any, text: str) -> None:
-    assert kernel.safe_repr(value, 40).startswith(text)
+    assert safe_repr.safe_repr(value, 40).startswith(text)
 
 
 def test_pandas_and_numpy_are_not_imported() -> None:
@@ -422,6 +424,6 @@ def test_pandas_and_numpy_are_not_imported() -> None:
 
 def test_io_objects_are_iterators() -> None:
     CALLS.clear()
-    assert kernel.kind_of(io.StringIO("x")) == "iterator"
-    assert kernel.kind_of(Loud()) == "value"  # its __class__ property is never read
+    assert safe_repr.kind_of(io.StringIO("x")) == "iterator"
+    assert safe_repr.kind_of(Loud()) == "value"  # its __class__ property is never read
     assert CALLS == []
