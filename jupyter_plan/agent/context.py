@@ -16,9 +16,16 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any
 
-from jupyter_plan.models import Cell, NotebookSnapshot
+from jupyter_plan.models import NotebookSnapshot
+from jupyter_plan.outputs import (
+    Limits,
+    error_line,
+    first_line,
+    format_outputs,
+    output_summary,
+    text_lines,
+)
 
 TokenCounter = Callable[[str], int]
 
@@ -26,8 +33,10 @@ LIST_TOOL, READ_TOOL = "list_cells", "read_cells"
 BEFORE, AFTER = 3, 2  # neighbours of the %%plan cell ranked right after it
 FULL_SHARE = 0.6  # most of the budget detailed cells may take, so structure still shows
 SOURCE_LINES, ACTIVE_LINES = 20, 3  # the %%plan cell's text is the task, sent separately
-OUT_HEAD, OUT_TAIL, TRACEBACK_LINES, MAX_OUTPUTS = 6, 3, 4, 8
-LINE_CHARS, BRIEF_CHARS, VALUE_CHARS, MIME_CHARS = 160, 100, 200, 24
+LINE_CHARS, BRIEF_CHARS, VALUE_CHARS = 160, 100, 200
+OUTPUTS = Limits(
+    head=6, tail=3, line_chars=LINE_CHARS, error_chars=VALUE_CHARS, traceback=4, max_outputs=8
+)
 SEARCH_CHARS, SEARCH_TOTAL, MAX_TERMS = 2_000, 1_500_000, 16  # bounds the task-term search
 FILL, ROUNDS = 0.95, 6  # rescale until the text fills this much; real counts at most
 MAX_ERRORS, MAX_HEADINGS = 30, 60  # most recent errors, top-level headings ranked as such
@@ -35,9 +44,6 @@ MAX_ERRORS, MAX_HEADINGS = 30, 60  # most recent errors, top-level headings rank
 # Tiers, most relevant first. Cells up to ERROR may be shown in full.
 ACTIVE, NEIGHBOUR, NAMED, MENTIONED, ERROR, HEADING, REST = range(7)
 
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])?")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_BASE64 = re.compile(r"[A-Za-z0-9+/]{65,}={0,2}")  # longer than a sha256: encoded data
 _HEADING = re.compile(r"\s*(#{1,6})\s")
 _TERM = re.compile(r"`([^`\n]{2,60})`|([\w./-]*\w\.[A-Za-z]\w{0,7})\b|\b([A-Za-z_]\w{2,})\b")
 _ID_TOKEN = re.compile(r"[\w-]{4,}")  # nbformat ids are [a-zA-Z0-9-_]; short ones collide
@@ -254,7 +260,7 @@ class _Notebook:
             parts[self.active] = ""  # the %%plan cell holds the task itself
         for i in error_idx:  # so "fix the KeyError" finds it
             parts[i] += "".join(
-                f"\n{o.get('ename')}: {_text(o.get('evalue'))[:VALUE_CHARS]}"
+                f"\n{error_line(o, VALUE_CHARS)}"
                 for o in self.cells[i].outputs
                 if o.get("output_type") == "error"
             )
@@ -349,9 +355,9 @@ class _Notebook:
     def brief(self, i: int) -> str:
         if (text := self._brief.get(i)) is None:
             cell = self.cells[i]
-            first = next((s for s in cell.source[:2_000].split("\n") if s.strip()), "")
-            text = f"{self._label(i)}: {_clean(first.strip(), BRIEF_CHARS)}{_outputs_brief(cell)}"
-            self._brief[i] = text
+            summary = output_summary(cell.outputs, BRIEF_CHARS)
+            text = f"{self._label(i)}: {first_line(cell.source, BRIEF_CHARS)}"
+            self._brief[i] = text = f"{text}  -> {summary}" if summary else text
         return text
 
     def full(self, i: int) -> str:
@@ -359,8 +365,8 @@ class _Notebook:
             cell = self.cells[i]
             lines = [self._label(i)]
             limit = ACTIVE_LINES if i == self.active else SOURCE_LINES
-            lines += [f"    {s}" for s in _lines(cell.source, limit)]
-            lines += _outputs_full(cell)
+            lines += [f"    {s}" for s in text_lines(cell.source, limit, 0, LINE_CHARS)]
+            lines += format_outputs(cell.outputs, OUTPUTS, "  ")
             self._full[i] = text = "\n".join(lines)
         return text
 
@@ -402,126 +408,3 @@ def _find_cells(big: str, starts: list[int], term: str, cap: int) -> list[tuple[
 
 def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
-
-
-# -- cells and outputs -----------------------------------------------------------------
-
-
-def _clean(line: str, limit: int = LINE_CHARS) -> str:
-    """One display line: progress-bar rewrites, ANSI, control bytes and base64 removed, clipped."""
-    line = line[: limit * 4]
-    if "\r" in line:
-        line = line.rstrip("\r").rsplit("\r", 1)[-1]
-    if "\x1b" in line:
-        line = _ANSI.sub("", line)
-    line = _BASE64.sub("[base64 data]", _CONTROL.sub("", line)).rstrip()
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _lines(text: str, head: int, tail: int = 0) -> list[str]:
-    """The first ``head`` and last ``tail`` lines, with a count of those between; no full split."""
-    end = len(text)
-    while end and text[end - 1] in "\r\n":
-        end -= 1
-    if not end:
-        return []
-    total = text.count("\n", 0, end) + 1
-    if total <= head + tail:
-        head, tail = total, 0
-    span = LINE_CHARS * 4
-    first = text[: min(end, head * span)].split("\n")[:head]
-    last = text[max(0, end - tail * span) : end].split("\n")[-tail:] if tail else []
-    out = [_clean(s) for s in first]
-    if (hidden := total - len(first) - len(last)) > 0:
-        out.append(f"… {hidden:,} more lines")
-    return out + [_clean(s) for s in last]
-
-
-def _text(value: Any) -> str:
-    """nbformat multiline text: a string or a list of strings."""
-    if isinstance(value, list):
-        return "".join(v for v in value if isinstance(v, str))
-    return value if isinstance(value, str) else ""
-
-
-def _error_line(output: dict[str, Any]) -> str:
-    line = f"{output.get('ename', 'Error')}: {_text(output.get('evalue', ''))}"
-    return _clean(line.replace("\n", " "), VALUE_CHARS)
-
-
-def _traceback_tail(output: dict[str, Any], error_line: str) -> list[str]:
-    entries = output.get("traceback") or []
-    tail = "\n".join(_text(e)[-TRACEBACK_LINES * LINE_CHARS * 4 :] for e in entries[-2:])
-    lines = [s for s in (_clean(s.strip()) for s in tail.split("\n")[-3 * TRACEBACK_LINES :]) if s]
-    return [s for s in lines if s != error_line][-TRACEBACK_LINES:]
-
-
-def _placeholders(data: dict[str, Any], shown: str | None) -> list[str]:
-    """Short stand-ins for rich outputs: ``[image/png]``, ``[text/html, 14 kB]``."""
-    out = []
-    for mime, value in data.items():
-        if mime in ("text/plain", shown):
-            continue
-        name = mime if len(mime) <= MIME_CHARS else mime[: MIME_CHARS - 1] + "…"
-        if mime.endswith("widget-view+json"):
-            name = "widget"
-        if mime.startswith("image/") or name == "widget":
-            out.append(f"[{name}]")
-            continue
-        size = len(value) if isinstance(value, str) else None
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            size = sum(map(len, value))
-        out.append(f"[{name}, {max(1, round(size / 1000))} kB]" if size else f"[{name}]")
-    return out
-
-
-def _shown_text(data: dict[str, Any]) -> str | None:
-    """Which MIME type's text stands in for a rich output: plain text, else Markdown."""
-    return next((m for m in ("text/plain", "text/markdown") if m in data), None)
-
-
-def _outputs_brief(cell: Cell) -> str:
-    bits: list[str] = []
-    for output in cell.outputs:
-        kind = output.get("output_type")
-        if kind == "error":
-            bits.append(f"error: {_error_line(output)}")
-        elif kind in ("execute_result", "display_data") and len(bits) < 4:
-            data = output.get("data") or {}
-            bits += [p for p in _placeholders(data, None) if p not in bits]
-            if kind == "execute_result" and (plain := _lines(_text(data.get("text/plain")), 1)):
-                bits.append(f"= {_clean(plain[0].strip(), 60)}")
-    return f"  -> {'  '.join(bits)}" if bits else ""
-
-
-def _outputs_full(cell: Cell) -> list[str]:
-    out: list[str] = []
-    outputs = cell.outputs
-    for n, output in enumerate(outputs):
-        kind = output.get("output_type")
-        if n >= MAX_OUTPUTS and kind != "error":  # errors are always kept
-            continue
-        lines: list[str]
-        if kind == "stream":
-            label, lines = (
-                str(output.get("name", "stream")),
-                _lines(_text(output.get("text")), OUT_HEAD, OUT_TAIL),
-            )
-        elif kind == "error":
-            error = _error_line(output)
-            label, lines = "error", [error, *_traceback_tail(output, error)]
-        elif kind in ("execute_result", "display_data"):
-            data = output.get("data") or {}
-            shown = _shown_text(data)
-            text = _lines(_text(data.get(shown)), OUT_HEAD, OUT_TAIL) if shown else []
-            rich = " ".join(_placeholders(data, shown))
-            if rich and len(text) == 1:  # "[image/png] <Figure size 640x480 with 1 Axes>"
-                text = [f"{rich} {text[0]}"]
-            label, lines = "out", [rich, *text] if rich and len(text) != 1 else text
-        else:
-            label, lines = "out", [f"[{kind} output]"]
-        if lines:
-            out += [f"  {label}: {lines[0]}", *(f"      {s}" for s in lines[1:])]
-    if (extra := sum(1 for o in outputs[MAX_OUTPUTS:] if o.get("output_type") != "error")) > 0:
-        out.append(f"  … {extra:,} more outputs")
-    return out

@@ -1,13 +1,12 @@
 """Reading the notebook: an outline, cells by id, and a regex search over sources and outputs.
 
 Cells are always named by id (the bridge's address), with their position only as a hint.
-Outputs reach the model as text: images and HTML become placeholders, errors keep their
-name, value and the tail of the traceback, and terminal colour codes are stripped.
+Outputs are rendered by ``jupyter_plan.outputs`` in the outline's format, only less cut:
+placeholders for images and HTML, errors as name, value and traceback tail, no colour codes.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from itertools import islice
@@ -17,84 +16,14 @@ from pydantic import BaseModel, Field
 
 from jupyter_plan.bridge.base import BridgeError
 from jupyter_plan.models import Cell, NotebookSnapshot
+from jupyter_plan.outputs import first_line, format_outputs, output_summary, output_text
 from jupyter_plan.policy.regex_safety import UnsafeRegex, compile_safe
 from jupyter_plan.policy.types import TOOL_KINDS
 from jupyter_plan.tools.base import Tool, ToolContext, ToolError, cap
 
-# CSI sequences (colours, cursor moves), OSC sequences (titles, links) and two-byte escapes.
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_TEXT_MIMES = ("text/plain", "text/markdown", "text/latex", "application/json")
 _SOURCE_CAP = 10_000  # characters of one cell's source in read_cells
-_TRACEBACK_LINES = 12
 _LINE_CAP = 200  # characters of one matching line in search_cells
-
-
-def strip_ansi(text: str) -> str:
-    return _ANSI.sub("", text)
-
-
-def _joined(value: Any) -> str:
-    """nbformat stores multi-line strings either whole or as a list of lines."""
-    if isinstance(value, list):
-        return "".join(str(v) for v in value)
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _first_line(text: str, limit: int = 100) -> str:
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _placeholder(mime: str, value: Any) -> str:
-    size = len(_joined(value))
-    if mime.startswith("image/"):
-        raw = size * 3 // 4  # base64
-        amount = f"{raw:,} bytes" if raw < 1024 else f"~{raw / 1024:.0f} KB"
-        return f"[{mime} image, {amount}: not shown]"
-    if mime == "application/vnd.jupyter.widget-view+json":
-        return "[interactive widget: not shown]"
-    return f"[{mime} output, {size} characters: not shown]"
-
-
-def _data_text(data: dict[str, Any]) -> tuple[str | None, list[str]]:
-    """The best text rendering of a MIME bundle, and placeholders for what has no text."""
-    text = next((strip_ansi(_joined(data[m])) for m in _TEXT_MIMES if m in data), None)
-    others = [m for m in data if m not in _TEXT_MIMES]
-    if text is not None:
-        return text, [f"(also {', '.join(others)})"] if others else []
-    return None, [_placeholder(m, data[m]) for m in others]
-
-
-def output_text(output: dict[str, Any]) -> str:
-    """One output as the model reads it (untruncated; the caller caps it)."""
-    kind = output.get("output_type")
-    if kind == "stream":
-        return strip_ansi(_joined(output.get("text", "")))
-    if kind == "error":
-        ename, evalue = output.get("ename", "Error"), strip_ansi(str(output.get("evalue", "")))
-        lines = strip_ansi("\n".join(_joined(t) for t in output.get("traceback", []))).splitlines()
-        tail = "\n".join(lines[-_TRACEBACK_LINES:])
-        return f"{ename}: {evalue}\nTraceback (last {_TRACEBACK_LINES} lines):\n{tail}"
-    if kind in ("execute_result", "display_data"):
-        text, notes = _data_text(output.get("data", {}))
-        return "\n".join([text, *notes] if text is not None else notes)
-    return f"[{kind} output]"
-
-
-def output_summary(outputs: list[dict[str, Any]]) -> str:
-    """One line for the outline: the first output's gist (errors first), and how many more."""
-    if not outputs:
-        return ""
-    errors = [o for o in outputs if o.get("output_type") == "error"]
-    first = errors[0] if errors else outputs[0]
-    if first.get("output_type") == "error":
-        gist = f"error {first.get('ename', 'Error')}: {strip_ansi(str(first.get('evalue', '')))}"
-    else:
-        gist = _first_line(output_text(first), 80) or "(empty output)"
-    more = f" (+{len(outputs) - 1} more)" if len(outputs) > 1 else ""
-    return f"{_first_line(gist, 100)}{more}"
+_FIRST_LINE = 100  # characters of a cell's first line in list_cells
 
 
 async def _notebook(ctx: ToolContext) -> NotebookSnapshot:
@@ -128,7 +57,7 @@ async def list_cells(args: ListCellsArgs, ctx: ToolContext) -> str:
     end = args.offset + len(shown)
     lines = [f"Notebook {name}: {total} cells (showing #{args.offset + 1} to #{end})"]
     for i, cell in enumerate(shown, start=args.offset):
-        line = f"{_header(cell, i, nb)}: {_first_line(cell.source) or '(empty)'}"
+        line = f"{_header(cell, i, nb)}: {first_line(cell.source, _FIRST_LINE) or '(empty)'}"
         summary = output_summary(cell.outputs)
         lines.append(f"{line}  → {summary}" if summary else line)
     if end < total:
@@ -152,9 +81,9 @@ class ReadCellsArgs(BaseModel):
 def _render_cell(cell: Cell, index: int, nb: NotebookSnapshot, args: ReadCellsArgs) -> str:
     parts = [f"--- {_header(cell, index, nb)} ---", cap(cell.source, _SOURCE_CAP) or "(empty)"]
     if args.include_outputs and cell.cell_type == "code":
-        text = "\n".join(output_text(o) for o in cell.outputs)
+        text = "\n".join(format_outputs(cell.outputs))  # the outline's format, uncut
         parts.append("--- outputs ---")
-        parts.append(cap(text, args.max_output_chars) if cell.outputs else "(no outputs)")
+        parts.append(cap(text, args.max_output_chars) if text else "(no outputs)")
     return "\n".join(parts)
 
 

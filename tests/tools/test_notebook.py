@@ -11,7 +11,6 @@ from jupyter_plan.bridge.base import BridgeError
 from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.models import Cell, NotebookSnapshot
 from jupyter_plan.tools.base import OUTPUT_CAP, ToolContext, ToolError
-from jupyter_plan.tools.notebook import output_summary, output_text, strip_ansi
 
 from .conftest import Call
 
@@ -79,10 +78,13 @@ async def test_list_cells_outline(call: Call, nb_ctx: ToolContext) -> None:
     lines = out.splitlines()
     assert lines[0] == "Notebook sales.ipynb: 7 cells (showing #1 to #7)"
     assert lines[1] == "#1 id=md1 markdown: # Sales analysis"
-    assert lines[2] == "#2 id=load code [1]: import pandas as pd  → loaded 120 rows (+1 more)"
-    assert "[image/png image" in lines[3]
-    assert lines[4].endswith("→ error KeyError: 'revnue'")
-    assert "[text/html output, 8 characters: not shown]" in lines[5]
+    assert lines[2] == (
+        "#2 id=load code [1]: import pandas as pd"
+        "  → stdout: loaded 120 rows; out: [text/html, 8 B] region  revenue"
+    )
+    assert lines[3].endswith("→ out: [image/png]")
+    assert lines[4].endswith("→ error: KeyError: 'revnue'")
+    assert lines[5].endswith("→ out: [text/html, 8 B]")
     assert lines[6] == "#6 id=empty code: (empty)"
     assert lines[7] == "#7 id=plan code (this %%plan cell): %%plan"
     assert "\x1b" not in out
@@ -103,11 +105,11 @@ async def test_read_cells_sources_and_outputs(call: Call, nb_ctx: ToolContext) -
     out = await call("read_cells", cell_ids=["load", "broken", "plot", "md1"])
     assert out.index("id=load") < out.index("id=broken") < out.index("id=plot")  # asked order
     assert "sales = pd.read_csv('sales.csv')" in out
-    assert "loaded 120 rows" in out and "\x1b" not in out
-    assert "region  revenue" in out and "(also text/html)" in out
-    assert "KeyError: 'revnue'" in out
+    assert "stdout: loaded 120 rows" in out and "\x1b" not in out
+    assert "out: [text/html, 8 B]\n       region  revenue" in out
+    assert "error: KeyError: 'revnue'" in out
     assert "frame 29" in out and "frame 10" not in out  # only the traceback's tail
-    assert "[image/png image, ~4 KB: not shown]" in out and PNG[:50] not in out
+    assert "out: [image/png]" in out and PNG[:50] not in out
     assert "--- outputs ---" not in out.split("id=md1")[1]  # markdown has no outputs
 
 
@@ -171,33 +173,6 @@ async def test_search_cells_refuses_bad_regexes(
 ) -> None:
     with pytest.raises(ToolError, match=message):
         await call("search_cells", pattern=pattern)
-
-
-@pytest.mark.parametrize(
-    ("output", "text"),
-    [
-        ({"output_type": "stream", "text": ["a\n", "b"]}, "a\nb"),
-        ({"output_type": "execute_result", "data": {"text/markdown": "**x**"}}, "**x**"),
-        ({"output_type": "execute_result", "data": {"application/json": {"a": 1}}}, '{"a": 1}'),
-        (
-            {
-                "output_type": "display_data",
-                "data": {"application/vnd.jupyter.widget-view+json": {}},
-            },
-            "[interactive widget: not shown]",
-        ),
-        ({"output_type": "update_display_data"}, "[update_display_data output]"),
-    ],
-)
-def test_output_text(output: dict[str, Any], text: str) -> None:
-    assert output_text(output) == text
-
-
-def test_output_summary_prefers_errors_and_strips_ansi() -> None:
-    outputs = [{"output_type": "stream", "text": "fine\n"}, _error("ValueError", "bad")]
-    assert output_summary(outputs) == "error ValueError: bad (+1 more)"
-    assert output_summary([]) == ""
-    assert strip_ansi(f"{RED}red{RESET} \x1b]0;title\x07plain") == "red plain"
 
 
 class BrokenBridge:
