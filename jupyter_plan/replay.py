@@ -23,7 +23,15 @@ from pydantic_core import to_jsonable_python
 
 from jupyter_plan.agent.client import ModelClient, ModelRequest, OnText
 from jupyter_plan.agent.human import Human
-from jupyter_plan.models import Answer, ModelResponse, Plan, Question, ReviewDecision
+from jupyter_plan.models import (
+    Answer,
+    ApprovalRequest,
+    Confirmation,
+    ModelResponse,
+    Plan,
+    Question,
+    ReviewDecision,
+)
 from jupyter_plan.redaction import redact
 from jupyter_plan.transcript import (
     AskEvent,
@@ -124,11 +132,13 @@ class RecordingHuman:
         self.transcript.entries.append(_clean(event))
         return decision
 
-    async def confirm(self, tool: str, args: dict[str, Any], reason: str) -> bool:
-        allowed = await self.inner.confirm(tool, args, reason)
-        event = ConfirmEvent(tool=tool, args=args, reason=reason, allowed=allowed)
+    async def confirm(self, request: ApprovalRequest) -> Confirmation:
+        answer = await self.inner.confirm(request)
+        event = ConfirmEvent(
+            tool=request.tool, args=request.args, reason=request.reason, confirmation=answer
+        )
         self.transcript.entries.append(_clean(event))
-        return allowed
+        return answer
 
 
 # -- replay -------------------------------------------------------------------------
@@ -221,15 +231,15 @@ class ReplayHuman(_Replayer):
             )
         return event.decision.model_copy(deep=True)
 
-    async def confirm(self, tool: str, args: dict[str, Any], reason: str) -> bool:
-        asked = f"to confirm {tool} {redact(args)}"
+    async def confirm(self, request: ApprovalRequest) -> Confirmation:
+        asked = f"to confirm {request.tool} {redact(request.args)}"
         event = self._next(asked)
         if not isinstance(event, _EVENTS):
-            return await event.confirm(tool, args, reason)
-        live = (tool, redact(to_jsonable_python(args)))
+            return await event.confirm(request)
+        live = (request.tool, redact(to_jsonable_python(request.args)))
         if not isinstance(event, ConfirmEvent) or live != (event.tool, event.args):
             self._mismatch(asked, event)
-        return event.allowed
+        return event.confirmation.model_copy()
 
 
 # -- drift reports ------------------------------------------------------------------

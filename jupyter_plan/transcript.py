@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -35,7 +35,7 @@ from pydantic import (
 )
 from pydantic_core import to_jsonable_python
 
-from jupyter_plan.models import Answer, ModelResponse, Question, ReviewDecision, now
+from jupyter_plan.models import Answer, Confirmation, ModelResponse, Question, ReviewDecision, now
 from jupyter_plan.policy.paths import confine
 from jupyter_plan.redaction import REDACTED as REDACTED
 from jupyter_plan.redaction import is_secret_name, redact_with, secret_values
@@ -43,30 +43,10 @@ from jupyter_plan.redaction import redact as redact
 from jupyter_plan.settings import ReplayMode
 from jupyter_plan.storage import check_id, write_atomic
 
-if TYPE_CHECKING:  # at run time these come from __getattr__ below (replay.py imports this)
-    from jupyter_plan.replay import FIX as FIX
-    from jupyter_plan.replay import RecordingClient as RecordingClient
-    from jupyter_plan.replay import RecordingHuman as RecordingHuman
-    from jupyter_plan.replay import ReplayClient as ReplayClient
-    from jupyter_plan.replay import ReplayDrift as ReplayDrift
-    from jupyter_plan.replay import ReplayHuman as ReplayHuman
-
 FORMAT = 1
 TranscriptKind = Literal["plan", "build"]
 # Hashes and structure: never rewritten (a short secret must not corrupt a fingerprint).
-_STRUCTURAL = frozenset({"type", "turn", "fingerprint", "plan_digest", "revision", "allowed"})
-_IN_REPLAY = frozenset(
-    {"FIX", "RecordingClient", "RecordingHuman", "ReplayClient", "ReplayDrift", "ReplayHuman"}
-)
-
-
-def __getattr__(name: str) -> Any:
-    """``from jupyter_plan.transcript import ReplayClient`` … still works (lazily: no cycle)."""
-    if name in _IN_REPLAY:
-        from jupyter_plan import replay
-
-        return getattr(replay, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_STRUCTURAL = frozenset({"type", "turn", "fingerprint", "plan_digest", "revision"})
 
 
 def digest(text: str) -> str:
@@ -110,11 +90,13 @@ class ReviewEvent(_Model):
 
 
 class ConfirmEvent(_Model):
+    """A tool call the policy sent to the person, and their answer (with any denial reason)."""
+
     type: Literal["confirm"] = "confirm"
     tool: str
     args: dict[str, Any]
     reason: str
-    allowed: bool
+    confirmation: Confirmation
 
 
 HumanEvent = AskEvent | ReviewEvent | ConfirmEvent

@@ -13,6 +13,8 @@ from jupyter_plan.agent.client import ModelRequest
 from jupyter_plan.agent.human import NeedsPerson, NoHuman
 from jupyter_plan.models import (
     Answer,
+    ApprovalRequest,
+    Confirmation,
     ModelResponse,
     Option,
     Plan,
@@ -98,9 +100,13 @@ class ScriptedHuman:
         self.calls.append("review")
         return self.decision
 
-    async def confirm(self, tool: str, args: dict[str, Any], reason: str) -> bool:
+    async def confirm(self, request: ApprovalRequest) -> Confirmation:
         self.calls.append("confirm")
-        return True
+        return Confirmation(allow=True)
+
+
+def approval(tool: str, args: dict[str, Any], reason: str) -> ApprovalRequest:
+    return ApprovalRequest(tool=tool, args=args, reason=reason)
 
 
 async def run(
@@ -127,7 +133,10 @@ async def run(
                 answers = await human.ask([QUESTION])
                 result = answers[0].summary()
             else:
-                allowed = await human.confirm("write_file", {"path": "plan.md"}, "plan file")
+                answer = await human.confirm(
+                    approval("write_file", {"path": "plan.md"}, "plan file")
+                )
+                allowed = answer.allow
                 plan = Plan(
                     id="p",
                     title="Plan",
@@ -282,7 +291,9 @@ async def test_replayed_person_answers_without_a_person(tmp_path: Path) -> None:
     transcript, _, _ = await record(tmp_path)
     human = ReplayHuman(transcript)  # no fallback: nobody is asked
     assert await human.ask([QUESTION]) == [Answer(header="File", selected=["sales.csv"])]
-    assert await human.confirm("write_file", {"path": "plan.md"}, "a different reason") is True
+    assert (
+        await human.confirm(approval("write_file", {"path": "plan.md"}, "a different reason"))
+    ).allow is True
     plan = Plan(
         id="new-id", title="T", goal="g", revisions=[Revision(number=1, markdown=SCRIPT[2].content)]
     )
@@ -313,7 +324,7 @@ async def test_person_drift(tmp_path: Path) -> None:
     human = ReplayHuman(transcript)
     await human.ask([QUESTION])
     with pytest.raises(ReplayDrift, match="confirm write_file"):
-        await human.confirm("write_file", {"path": "elsewhere.md"}, "plan file")
+        await human.confirm(approval("write_file", {"path": "elsewhere.md"}, "plan file"))
     human.used = 2  # the review, with a different plan presented
     changed = Plan(id="p", title="t", goal="g", revisions=[Revision(number=1, markdown="# Other")])
     with pytest.raises(ReplayDrift, match=r"plan presented for review .* differs"):
@@ -330,7 +341,7 @@ async def test_past_the_end_asks_the_fallback_and_can_record_it(tmp_path: Path) 
     assert (await human.ask([QUESTION]))[0].text == "x"
     plan = Plan(id="p", title="t", goal="g")
     assert (await human.review(plan)).action == "approve"
-    assert await human.confirm("shell", {"command": "ls"}, "r") is True
+    assert (await human.confirm(approval("shell", {"command": "ls"}, "r"))).allow is True
     assert person.calls == ["review", "confirm"]
     assert [e.type for e in transcript.human_events] == ["ask", "review", "confirm"]
     with pytest.raises(NeedsPerson):  # headless: NoHuman as the fallback stops clearly
@@ -364,7 +375,9 @@ async def test_keys_never_reach_the_file(tmp_path: Path) -> None:
     live = await client.complete(request)
     assert KEY in live.content  # the live run is not altered, only what is recorded
     human = RecordingHuman(ScriptedHuman(), transcript)
-    await human.confirm("shell", {"command": "curl", "token": short_key}, f"uses {short_key}")
+    await human.confirm(
+        approval("shell", {"command": "curl", "token": short_key}, f"uses {short_key}")
+    )
     path = transcript.save(tmp_path / "t.json", secrets=[SecretStr(short_key), None])
     text = path.read_text()
     for secret in (KEY, short_key, "user:pw@"):

@@ -6,9 +6,17 @@ The widgets (a later issue) implement :class:`Human`; tests script it. With nobo
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
-from jupyter_plan.models import Answer, Plan, Question, ReviewDecision
+from jupyter_plan.models import (
+    Answer,
+    ApprovalRequest,
+    BuildMode,
+    Confirmation,
+    Plan,
+    Question,
+    ReviewDecision,
+)
 
 
 class NeedsPerson(RuntimeError):
@@ -24,8 +32,8 @@ class Human(Protocol):
         """Approve (with a build mode), iterate (with feedback) or reject."""
         ...
 
-    async def confirm(self, tool: str, args: dict[str, Any], reason: str) -> bool:
-        """A tool call the policy sends to the person: True to allow it once."""
+    async def confirm(self, request: ApprovalRequest) -> Confirmation:
+        """A tool call the policy sends to the person: allow (once / for the build) or deny."""
         ...
 
 
@@ -45,5 +53,21 @@ class NoHuman:
             "pass --approve auto_edit|default, or run it in JupyterLab"
         )
 
-    async def confirm(self, tool: str, args: dict[str, Any], reason: str) -> bool:
-        raise NeedsPerson(f"{tool} needs a person's approval ({reason}) and this run has none")
+    async def confirm(self, request: ApprovalRequest) -> Confirmation:
+        raise NeedsPerson(
+            f"{request.tool} needs a person's approval ({request.reason}) and this run has "
+            "none; pass --yes to allow what the policy asks about, or run it in JupyterLab"
+        )
+
+
+class YesHuman(NoHuman):
+    """``--yes``/``--approve`` in a headless run: every ask is allowed; questions still stop."""
+
+    def __init__(self, build_mode: BuildMode = "auto_edit") -> None:
+        self.build_mode: BuildMode = build_mode
+
+    async def review(self, plan: Plan) -> ReviewDecision:
+        return ReviewDecision(action="approve", build_mode=self.build_mode)
+
+    async def confirm(self, request: ApprovalRequest) -> Confirmation:
+        return Confirmation(allow=True, scope="once")

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from jupyter_plan.agent.client import ModelClient, ModelRequest
-from jupyter_plan.models import ModelResponse, ToolCall, Usage
+from jupyter_plan.models import ApprovalRequest, ModelResponse, ToolCall, Usage
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.types import Decision, Mode
 from jupyter_plan.tools.base import ToolContext, ToolError, ToolRegistry, cap
@@ -85,6 +85,7 @@ class AgentLoop:
         self.turns = 0
         self.started = time.monotonic()
         self._last_error = ""
+        self.allowed_for_run: set[str] = set()  # "Allow for this build" answers
 
     def _emit(self, kind: str, **data: Any) -> None:
         if self.listener is not None:
@@ -149,10 +150,29 @@ class AgentLoop:
         decision = self.policy.decide(
             call.name, raw, self.mode, interactive=self.interactive, kind=tool.kind
         )
-        if decision.decision is Decision.ASK_USER:
-            allowed = await self.ctx.human.confirm(call.name, raw, decision.reason)
-            if not allowed:
-                return self._answer(call, "Denied by the person.", ok=True)
+        if decision.decision is Decision.ASK_USER and call.name not in self.allowed_for_run:
+            preview, kind = "", "text"
+            if tool.preview is not None:
+                try:
+                    preview, kind = await tool.preview(args, self.ctx)
+                except ToolError as exc:
+                    return self._answer(call, f"Error: {exc}", ok=False)
+            rule = decision.rule
+            answer = await self.ctx.human.confirm(
+                ApprovalRequest(
+                    tool=call.name,
+                    args=raw,
+                    reason=decision.reason,
+                    rule=f"{rule.location} ({rule.tier.label} tier)" if rule else None,
+                    preview=preview,
+                    preview_kind=kind,
+                )
+            )
+            if not answer.allow:
+                why = f": {answer.reason}" if answer.reason else "."
+                return self._answer(call, f"Denied by the person{why}", ok=True)
+            if answer.scope == "build":
+                self.allowed_for_run.add(call.name)
         elif decision.decision is Decision.DENY:
             return self._answer(call, f"Denied by policy: {decision.reason}", ok=True)
         try:

@@ -10,38 +10,25 @@ from __future__ import annotations
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from string import Template
 from typing import Any
 
 from jupyter_plan.agent.client import ModelClient
 from jupyter_plan.agent.context import build_outline, token_counter
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
+from jupyter_plan.agent.runs import RunSetupError, live_client, open_transcript, policy_for, render
 from jupyter_plan.bridge.base import NotebookBridge
 from jupyter_plan.models import Plan, PlanStatus
 from jupyter_plan.plan_format import parse_plan
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.types import Mode
-from jupyter_plan.replay import RecordingClient, RecordingHuman, ReplayClient, ReplayHuman
 from jupyter_plan.session import apply_review, submit, transition
 from jupyter_plan.settings import ResolvedSettings
 from jupyter_plan.storage import PlanStore, PlanStoreError
 from jupyter_plan.tools import plan_tools
 from jupyter_plan.tools.base import ToolContext
 from jupyter_plan.tools.skills import discover_skills, preactivate_skill, skills_prompt
-from jupyter_plan.transcript import (
-    Transcript,
-    choose_replay,
-    find_transcript,
-    transcript_key,
-    transcript_path,
-)
-
-
-class PlanSetupError(ValueError):
-    """The run cannot start (no model configured, unknown skill …); nothing was changed."""
 
 
 @dataclass
@@ -69,12 +56,6 @@ class PlanOutcome:
     transcript: Path | None
 
 
-def render(name: str, **values: str) -> str:
-    """A prompt from the package's ``agent/prompts/*.md`` (``$name`` placeholders)."""
-    text = (resources.files("jupyter_plan.agent") / "prompts" / name).read_text("utf-8")
-    return Template(text).substitute(values)
-
-
 async def run_plan(run: PlanRun) -> PlanOutcome:
     settings = run.resolved.settings
     root = run.resolved.project_root
@@ -88,33 +69,26 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
         budget_tokens=settings.context_budget_tokens,
         count_tokens=token_counter(settings.model),
     )
-    model_settings = {"model": settings.model, "api_base": settings.api_base}
-    key = transcript_key(run.task, model_settings, outline.text)
-    choice = choose_replay(settings.replay, find_transcript(plan_dir, key, plan_id=run.plan_id))
-
-    human: Human
-    recording: Transcript | None = None
+    live = run.client or (live_client(run.resolved) if settings.model else None)
+    session = open_transcript(
+        run.resolved,
+        kind="plan",
+        task=run.task,
+        context=outline.text,
+        plan_id=run.plan_id,
+        revision=1,
+        client=live,
+        human=run.human,
+    )
+    human = session.human
     stored: Plan | None = None
-    if choice.replay:
-        assert choice.transcript is not None
-        recorded = Transcript.load(choice.transcript)
-        client: ModelClient = ReplayClient(recorded)
-        # Past the recording (e.g. it stopped at a review) the person, if any, decides.
-        human = ReplayHuman(recorded, fallback=run.human)
-        plan_id = recorded.plan_id or run.plan_id or store.new_id(run.task)
-        store.folder_of(plan_id).mkdir(parents=True, exist_ok=True)
+    if session.replayed:
+        plan_id = session.plan_id or run.plan_id or store.new_id(_title(run.task))
         stored = store.load(plan_id) if store.path_of(plan_id).exists() else None
     else:
-        if not settings.model:
-            raise PlanSetupError(
-                "no model is configured: set JUPYTER_PLAN_MODEL, 'model' in "
-                ".jupyter_plan/settings.json, or pass --model (any litellm model string)"
-            )
         plan_id = run.plan_id or store.new_id(_title(run.task))
-        store.folder_of(plan_id).mkdir(parents=True, exist_ok=True)
-        recording = Transcript(key=key, plan_id=plan_id, revision=1, settings=model_settings)
-        client = RecordingClient(run.client or _live_client(run.resolved), recording)
-        human = RecordingHuman(run.human, recording)
+    session.bind(plan_id)
+    store.folder_of(plan_id).mkdir(parents=True, exist_ok=True)
 
     ctx = ToolContext(
         bridge=run.bridge,
@@ -131,7 +105,7 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
             preactivated = preactivate_skill(ctx, run.skill)
     except ValueError as exc:
         _discard(store, plan_id)
-        raise PlanSetupError(str(exc)) from None
+        raise RunSetupError(str(exc)) from None
     plan_file = f"{plan_id}.md"  # relative to the plan directory: the same on every machine
     system = render(
         "plan_system.md",
@@ -144,9 +118,9 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
         {"role": "system", "content": system},
         {"role": "user", "content": render("plan_user.md", task=run.task, outline=outline.text)},
     ]
-    policy = run.policy or _policy(run.resolved)
+    policy = run.policy or policy_for(run.resolved)
     loop = AgentLoop(
-        client=client,
+        client=session.client,
         registry=plan_tools(),
         policy=policy,
         ctx=ctx,
@@ -158,7 +132,7 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
         max_turns=settings.max_turns,
         listener=run.listener,
     )
-    if choice.replay:  # the recording started from nothing: so does its replay
+    if session.replayed:  # the recording started from nothing: so does its replay
         plan = _fresh(plan_id, run.task, settings.model, snapshot.path)
     else:
         plan = _start(store, plan_id, run.task, settings.model, snapshot.path)
@@ -171,18 +145,12 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
     if plan.revision == 0:  # an inquiry: answered in text, no plan to keep
         _discard(store, plan_id)
         answer = loop.messages[-1].get("content") or ""
-        return PlanOutcome(None, str(answer), choice.replay, choice.transcript)
-
-    if isinstance(client, ReplayClient):
-        client.check_complete()
-        if stored is not None and _without_times(stored) == _without_times(plan):
-            plan = stored  # the same plan: keep its timestamps, so the file is byte-identical
-            store.save(plan)
-        return PlanOutcome(plan, None, True, choice.transcript)
-    assert recording is not None
-    path = transcript_path(plan_dir, plan_id, 1)
-    recording.save(path, secrets=[settings.api_key])
-    return PlanOutcome(plan, None, False, path)
+        return PlanOutcome(None, str(answer), session.replayed, session.path)
+    transcript = session.finish()
+    if stored is not None and _without_times(stored) == _without_times(plan):
+        plan = stored  # a replay of the same plan: keep its timestamps, so the file is identical
+        store.save(plan)
+    return PlanOutcome(plan, None, session.replayed, transcript)
 
 
 async def _plan_loop(
@@ -283,15 +251,3 @@ def _discard(store: PlanStore, plan_id: str) -> None:
 def _title(task: str) -> str:
     first = next((line.strip() for line in task.splitlines() if line.strip()), "plan")
     return first if len(first) <= 60 else first[:57].rstrip() + "…"
-
-
-def _live_client(resolved: ResolvedSettings) -> ModelClient:
-    from jupyter_plan.agent.llm import LiteLLMClient
-
-    return LiteLLMClient.from_settings(resolved.settings)
-
-
-def _policy(resolved: ResolvedSettings) -> PolicyEngine:
-    from jupyter_plan.policy.from_settings import engine_from
-
-    return engine_from(resolved)

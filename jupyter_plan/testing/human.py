@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from typing import Any
 
-from jupyter_plan.models import Answer, Plan, Question, ReviewDecision
+from jupyter_plan.models import (
+    Answer,
+    ApprovalRequest,
+    Confirmation,
+    Plan,
+    Question,
+    ReviewDecision,
+)
 
 
 class ScriptExhausted(AssertionError):
@@ -21,14 +27,14 @@ class ScriptedHuman:
         self,
         answers: Iterable[list[Answer]] = (),
         reviews: Iterable[ReviewDecision] = (),
-        confirms: Iterable[bool] = (),
+        confirms: Iterable[Confirmation] = (),
     ) -> None:
         self._answers = deque(answers)
         self._reviews = deque(reviews)
         self._confirms = deque(confirms)
         self.asked: list[list[Question]] = []
         self.reviewed: list[Plan] = []
-        self.confirmed: list[tuple[str, dict[str, Any], str]] = []
+        self.confirmed: list[ApprovalRequest] = []
 
     async def ask(self, questions: list[Question]) -> list[Answer]:
         self.asked.append(questions)
@@ -42,8 +48,8 @@ class ScriptedHuman:
             raise ScriptExhausted(f"unscripted review of {plan.id} revision {plan.revision}")
         return self._reviews.popleft()
 
-    async def confirm(self, tool: str, args: dict[str, Any], reason: str) -> bool:
-        self.confirmed.append((tool, args, reason))
+    async def confirm(self, request: ApprovalRequest) -> Confirmation:
+        self.confirmed.append(request)
         if not self._confirms:
-            raise ScriptExhausted(f"unscripted confirmation of {tool}")
+            raise ScriptExhausted(f"unscripted confirmation of {request.tool}")
         return self._confirms.popleft()

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from jupyter_plan.agent.planner import PlanSetupError
+from jupyter_plan.agent.runs import RunSetupError
 from jupyter_plan.models import Answer, PlanStatus, ReviewDecision
 from jupyter_plan.replay import ReplayDrift
 from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
@@ -181,5 +181,5 @@ async def test_inquiry_gets_an_answer_and_no_plan(plan: Planner, project: Projec
 
 
 async def test_no_model_configured_is_a_clear_error(plan: Planner, project: Project) -> None:
-    with pytest.raises(PlanSetupError, match="no model is configured"):
+    with pytest.raises(RunSetupError, match="no model is configured"):
         await plan(None, ScriptedHuman(), model=None, replay="never")

@@ -1,0 +1,129 @@
+"""What a plan run and a build run share: prompts, the model client, the policy, and the
+choice between calling the model (and recording) or replaying a recorded transcript."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from jupyter_plan.agent.client import ModelClient
+from jupyter_plan.agent.human import Human
+from jupyter_plan.policy.engine import PolicyEngine
+from jupyter_plan.replay import RecordingClient, RecordingHuman, ReplayClient, ReplayHuman
+from jupyter_plan.settings import ResolvedSettings
+from jupyter_plan.transcript import (
+    Transcript,
+    TranscriptKind,
+    choose_replay,
+    find_transcript,
+    transcript_key,
+    transcript_path,
+)
+
+
+class RunSetupError(ValueError):
+    """The run cannot start (no model configured, unknown skill …); nothing was changed."""
+
+
+def render(name: str, **values: str) -> str:
+    """A prompt from the package's ``agent/prompts/*.md`` (``$name`` placeholders)."""
+    text = (resources.files("jupyter_plan.agent") / "prompts" / name).read_text("utf-8")
+    return Template(text).substitute(values)
+
+
+def live_client(resolved: ResolvedSettings) -> ModelClient:
+    from jupyter_plan.agent.llm import LiteLLMClient  # litellm loads at the first model call
+
+    return LiteLLMClient.from_settings(resolved.settings)
+
+
+def policy_for(resolved: ResolvedSettings) -> PolicyEngine:
+    from jupyter_plan.policy.from_settings import engine_from
+
+    return engine_from(resolved)
+
+
+@dataclass
+class TranscriptSession:
+    """The client and person a run talks to: live and recorded, or replayed."""
+
+    client: ModelClient
+    human: Human
+    replayed: bool
+    path: Path | None  # the transcript replayed, or (after finish) the one recorded
+    plan_id: str | None  # on replay: the recorded plan id (prompts name it)
+    _recording: Transcript | None
+    _resolved: ResolvedSettings
+    _kind: TranscriptKind
+    _revision: int
+
+    def bind(self, plan_id: str) -> None:
+        """The plan id a live run settled on (recorded with the transcript)."""
+        self.plan_id = plan_id
+        if self._recording is not None:
+            self._recording.plan_id = plan_id
+
+    def finish(self) -> Path | None:
+        """Replay: check every recorded turn was used. Live: save the recording (no keys)."""
+        if isinstance(self.client, ReplayClient):
+            self.client.check_complete()
+            return self.path
+        assert self._recording is not None and self.plan_id is not None
+        path = transcript_path(self._resolved.plan_dir, self.plan_id, self._revision, self._kind)
+        self.path = self._recording.save(path, secrets=[self._resolved.settings.api_key])
+        return self.path
+
+
+def open_transcript(
+    resolved: ResolvedSettings,
+    *,
+    kind: TranscriptKind,
+    task: str,
+    context: str,
+    plan_id: str | None,
+    revision: int,
+    client: ModelClient | None,
+    human: Human,
+) -> TranscriptSession:
+    """Replay a transcript recorded for exactly these inputs (per the ``replay`` setting),
+    or record a live run. The key covers the task, model settings and notebook context."""
+    settings = resolved.settings
+    model_settings = {"model": settings.model, "api_base": settings.api_base}
+    key = transcript_key(task, model_settings, context, kind=kind)
+    lookup = find_transcript(resolved.plan_dir, key, kind=kind, plan_id=plan_id)
+    choice = choose_replay(settings.replay, lookup)
+    if choice.replay:
+        assert choice.transcript is not None
+        recorded = Transcript.load(choice.transcript)
+        return TranscriptSession(
+            ReplayClient(recorded),
+            ReplayHuman(recorded, fallback=human),  # past the recording, the person decides
+            True,
+            choice.transcript,
+            recorded.plan_id,
+            None,
+            resolved,
+            kind,
+            revision,
+        )
+    if client is None:
+        raise RunSetupError(
+            "no model is configured: set JUPYTER_PLAN_MODEL, 'model' in "
+            ".jupyter_plan/settings.json, or pass --model (any litellm model string)"
+        )
+    recording = Transcript(
+        key=key, kind=kind, plan_id=plan_id, revision=revision, settings=model_settings
+    )
+    return TranscriptSession(
+        RecordingClient(client, recording),
+        RecordingHuman(human, recording),
+        False,
+        None,
+        plan_id,
+        recording,
+        resolved,
+        kind,
+        revision,
+    )
