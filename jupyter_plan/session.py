@@ -18,7 +18,7 @@ ALLOWED: dict[PlanStatus, set[PlanStatus]] = {
     S.AWAITING_REVIEW: {S.APPROVED, S.DRAFTING, S.REJECTED},
     S.APPROVED: {S.BUILDING, S.DRAFTING},
     S.BUILDING: {S.BUILT, S.APPROVED},  # back to approved when a build fails or is undone
-    S.BUILT: {S.BUILDING, S.DRAFTING},  # --rebuild, or iterate on a built plan
+    S.BUILT: {S.BUILDING, S.DRAFTING, S.APPROVED},  # --rebuild, iterate, or undo the build
     S.REJECTED: {S.DRAFTING},
 }
 

@@ -38,7 +38,6 @@ def test_iterate_keeps_old_revision() -> None:
         (S.DRAFTING, S.BUILDING),
         (S.REJECTED, S.BUILDING),
         (S.AWAITING_REVIEW, S.BUILT),
-        (S.BUILT, S.APPROVED),
     ],
 )
 def test_impossible_moves(start: PlanStatus, to: PlanStatus) -> None:

@@ -1,4 +1,4 @@
-"""The tools the planning agent may call.
+"""The tools the planning and build agents may call.
 
 Tool modules are imported when :func:`plan_tools` is called, not with this package:
 ``jupyter_plan.tools.base`` is imported by lighter code (the agent loop) that needs none
@@ -28,4 +28,17 @@ def plan_tools() -> ToolRegistry:
             *interact.TOOLS,
             *plan_doc.TOOLS,
         ]
+    )
+
+
+def build_tools() -> ToolRegistry:
+    """Every build tool: the read tools, ask_user, and the cell, step, file and shell tools.
+
+    ``write_file`` here writes inside the project (plan mode's writes only the plan)."""
+    from jupyter_plan.tools import build, files, interact, kernel, notebook, skills
+    from jupyter_plan.tools.base import ToolRegistry
+
+    ask = [t for t in interact.TOOLS if t.name == "ask_user"]
+    return ToolRegistry(
+        [*notebook.TOOLS, *kernel.TOOLS, *files.TOOLS, *skills.TOOLS, *ask, *build.TOOLS]
     )

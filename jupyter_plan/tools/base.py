@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from jupyter_plan.models import QuestionRecord
+from jupyter_plan.models import QuestionRecord, Step
 from jupyter_plan.policy.types import ToolKind
 
 if TYPE_CHECKING:
@@ -47,6 +47,34 @@ class ToolContext:
     questions: list[QuestionRecord] = field(default_factory=list)
     activated_skills: dict[str, str] = field(default_factory=dict)  # name -> instructions
     submitted_plan: Path | None = None  # set by exit_plan_mode once the file is valid
+    build: BuildState | None = None  # set for %build: which plan, and step progress
+
+
+@dataclass
+class BuildState:
+    """A build in progress: built cells are tagged with these ids; steps are ticked off."""
+
+    plan_id: str
+    revision: int
+    steps: dict[str, Step]  # step id -> step (status updated in place)
+    touched: list[str] = field(default_factory=list)  # cell ids inserted or edited, in order
+    on_step: Callable[[Step], None] | None = None  # the widget ticks the step off
+
+    def tag(self, step_id: str | None) -> dict[str, Any]:
+        """``metadata.jupyter_plan`` of a built cell."""
+        return {"plan_id": self.plan_id, "revision": self.revision, "step_id": step_id}
+
+    def set_step(self, step_id: str, status: str, note: str | None = None) -> Step:
+        step = self.steps.get(step_id)
+        if step is None:
+            raise ToolError(
+                f"unknown step {step_id!r}; the plan's steps are {', '.join(self.steps)}"
+            )
+        step.status = status  # type: ignore[assignment]  # validated by the tool's args model
+        step.note = note
+        if self.on_step is not None:
+            self.on_step(step)
+        return step
 
 
 @dataclass(frozen=True)
@@ -56,6 +84,8 @@ class Tool(Generic[ArgsT]):
     args: type[ArgsT]
     kind: ToolKind
     run: Callable[[ArgsT, ToolContext], Awaitable[str]]
+    #: What the person sees when the policy asks: (text, kind) — a diff, code or a command.
+    preview: Callable[[ArgsT, ToolContext], Awaitable[tuple[str, str]]] | None = None
 
     def schema(self) -> dict[str, Any]:
         """The OpenAI function-calling schema litellm passes on to any provider."""
