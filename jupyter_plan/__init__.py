@@ -20,6 +20,10 @@ def load_ipython_extension(ipython: Any) -> None:
     from jupyter_plan.magics import PlanMagics
 
     ipython.register_magics(PlanMagics)
+    if getattr(ipython, "kernel", None) is not None:  # a kernel: JupyterLab panels may connect
+        from jupyter_plan.bridge.locate import default_registry
+
+        default_registry().attach()
 
 
 def unload_ipython_extension(ipython: Any) -> None:

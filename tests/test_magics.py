@@ -47,7 +47,9 @@ def test_plan_policy_check_from_the_kernel(shell, capsys: pytest.CaptureFixture[
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("", "usage: %plan policy"),
+        ("", "no plans yet"),
+        ("show nope", "no plan 'nope'|PlanNotFound"),
+        ("mode fast", "'fast' is not a mode"),
         ("policy check --tool x --args '{bad'", "exit status 2"),
         ("policy check --tool 'unterminated", "cannot parse arguments"),
     ],

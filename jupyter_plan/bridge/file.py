@@ -1,17 +1,41 @@
-"""A notebook read from its ``.ipynb`` file with nbformat (headless runs)."""
+"""A notebook in its ``.ipynb`` file, read and edited with nbformat (headless runs).
+
+Every operation reads the file afresh and every edit writes it back atomically
+(``storage.write_atomic``), so a reader never sees half a notebook and whatever the edit
+does not touch — notebook metadata, other cells, their outputs, the nbformat minor
+version — is kept. One exception: cells need ids to be addressed, so a file older than
+nbformat 4.5 (no ids) is upgraded to 4.5 at its first edit, keeping the ids
+``get_notebook`` reported (``cell-0``, ``cell-1``, …); JupyterLab does the same on save.
+
+Checkpoints are the file's exact bytes, kept in memory and, when ``checkpoint_dir`` is
+given, also written there as ``<token>.ipynb`` so an undo survives a kernel restart.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
-from jupyter_plan.bridge.base import BridgeError
-from jupyter_plan.models import Cell, NotebookSnapshot
+from jupyter_plan.bridge.base import BridgeError, CellNotFound
+from jupyter_plan.bridge.execute import Executor
+from jupyter_plan.bridge.memory import (
+    aborted,
+    insert_index,
+    new_cell_id,
+    new_token,
+    no_executor,
+    require,
+)
+from jupyter_plan.models import Cell, CellRun, NewCell, NotebookSnapshot
+from jupyter_plan.storage import write_atomic
+
+_TOKEN = re.compile(r"[0-9a-f]{16}")
 
 
 def snapshot_from_nbformat(nb: Any, path: str | None = None) -> NotebookSnapshot:
-    """Cells of an nbformat notebook; ids are required (nbformat >= 4.5 normalises them)."""
+    """Cells of an nbformat notebook; a cell without an id is ``cell-<index>``."""
     cells = []
     for i, c in enumerate(nb.cells):
         cell_id = c.get("id") or f"cell-{i}"
@@ -28,15 +52,182 @@ def snapshot_from_nbformat(nb: Any, path: str | None = None) -> NotebookSnapshot
     return NotebookSnapshot(path=path, cells=cells)
 
 
-class FileBridge:
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+def _fill_ids(nb: Any) -> None:
+    """Give id-less cells the ids :func:`snapshot_from_nbformat` reports for them.
 
-    async def get_notebook(self) -> NotebookSnapshot:
+    nbformat itself would invent random ids on every read, so an agent could never
+    address a cell of such a file twice.
+    """
+    taken = {c["id"] for c in nb.cells if c.get("id")}
+    for i, cell in enumerate(nb.cells):
+        if not cell.get("id"):
+            cell_id = f"cell-{i}" if f"cell-{i}" not in taken else new_cell_id(taken)
+            cell["id"] = cell_id
+            taken.add(cell_id)
+
+
+def _new_nbformat_cell(new: NewCell, cell_id: str) -> Any:
+    from nbformat import v4
+
+    make = {"code": v4.new_code_cell, "markdown": v4.new_markdown_cell, "raw": v4.new_raw_cell}
+    cell = make[new.cell_type](source=new.source, metadata=new.metadata)
+    cell["id"] = cell_id
+    return cell
+
+
+class FileBridge:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        executor: Executor | None = None,
+        *,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.executor = executor
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        self._checkpoints: dict[str, bytes] = {}
+
+    # -- the file -------------------------------------------------------------------
+
+    def _load(self) -> Any:
         import nbformat
 
         try:
-            nb = nbformat.read(self.path, as_version=4)
-        except (OSError, ValueError) as exc:
+            text = self.path.read_bytes().decode("utf-8")
+            nb = nbformat.reader.reads(text)  # no validation: it would invent random ids
+            if not isinstance(nb.get("nbformat"), int) or not isinstance(nb.get("cells"), list):
+                raise ValueError("not a notebook (no nbformat version or no cells)")
+            if nb.nbformat != 4:
+                nb = nbformat.convert(nb, 4)
+            _fill_ids(nb)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BridgeError(f"cannot read notebook {self.path}: {exc}") from None
-        return snapshot_from_nbformat(nb, str(self.path))
+        return nb
+
+    def _save(self, nb: Any) -> None:
+        import nbformat
+
+        nb.nbformat_minor = max(int(nb.get("nbformat_minor", 0)), 5)  # ids need 4.5
+        text = nbformat.writes(nb)
+        try:
+            write_atomic(self.path, text if text.endswith("\n") else text + "\n")
+        except OSError as exc:
+            raise BridgeError(f"cannot write notebook {self.path}: {exc}") from None
+
+    @staticmethod
+    def _ids(nb: Any) -> list[str]:
+        return [c["id"] for c in nb.cells]
+
+    @staticmethod
+    def _cell(nb: Any, cell_id: str) -> Any:
+        for cell in nb.cells:
+            if cell["id"] == cell_id:
+                return cell
+        raise CellNotFound(cell_id)
+
+    async def get_notebook(self) -> NotebookSnapshot:
+        return snapshot_from_nbformat(self._load(), str(self.path))
+
+    # -- edits ----------------------------------------------------------------------
+
+    async def insert_cells(
+        self, cells: list[NewCell], *, after: str | None = None, before: str | None = None
+    ) -> list[str]:
+        nb = self._load()
+        ids = self._ids(nb)
+        at = insert_index(ids, after, before)
+        taken = set(ids)
+        made = []
+        for new in cells:
+            cell_id = new_cell_id(taken)
+            taken.add(cell_id)
+            made.append(_new_nbformat_cell(new, cell_id))
+        if made:
+            nb.cells[at:at] = made
+            self._save(nb)
+        return [c["id"] for c in made]
+
+    async def replace_cell(self, cell_id: str, source: str) -> None:
+        nb = self._load()
+        self._cell(nb, cell_id)["source"] = source
+        self._save(nb)
+
+    async def delete_cells(self, cell_ids: list[str]) -> None:
+        nb = self._load()
+        require(self._ids(nb), cell_ids)
+        gone = set(cell_ids)
+        nb.cells = [c for c in nb.cells if c["id"] not in gone]
+        self._save(nb)
+
+    async def set_cell_metadata(self, cell_id: str, key: str, value: Any) -> None:
+        import nbformat
+
+        nb = self._load()
+        cell = self._cell(nb, cell_id)
+        cell.setdefault("metadata", nbformat.NotebookNode())[key] = nbformat.from_dict(value)
+        self._save(nb)
+
+    # -- running --------------------------------------------------------------------
+
+    async def run_cells(self, cell_ids: list[str]) -> list[CellRun]:
+        import nbformat
+
+        nb = self._load()
+        require(self._ids(nb), cell_ids)
+        kinds = {c["id"]: c["cell_type"] for c in nb.cells}
+        if self.executor is None and any(kinds[c] == "code" for c in cell_ids):
+            raise no_executor("file")
+        runs: list[CellRun] = []
+        for i, cell_id in enumerate(cell_ids):
+            nb = self._load()  # the previous cell's code may have changed the file
+            try:
+                cell = self._cell(nb, cell_id)
+            except CellNotFound:
+                return runs + aborted(cell_ids[i:])  # deleted by a cell run before it
+            if cell["cell_type"] != "code":
+                runs.append(CellRun(cell_id=cell_id, status="ok"))
+                continue
+            assert self.executor is not None
+            run = (await self.executor.execute(cell["source"], cell_id=cell_id)).as_run(cell_id)
+            runs.append(run)
+            nb = self._load()
+            try:
+                cell = self._cell(nb, cell_id)
+            except CellNotFound:
+                pass  # the cell deleted itself: nothing to store
+            else:
+                cell["outputs"] = [nbformat.from_dict(o) for o in run.outputs]
+                cell["execution_count"] = run.execution_count
+                self._save(nb)
+            if run.status == "error":
+                return runs + aborted(cell_ids[i + 1 :])
+        return runs
+
+    # -- checkpoints ----------------------------------------------------------------
+
+    async def checkpoint(self) -> str:
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise BridgeError(f"cannot checkpoint notebook {self.path}: {exc}") from None
+        token = new_token()
+        self._checkpoints[token] = data
+        if self.checkpoint_dir is not None:
+            self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.checkpoint_dir / f"{token}.ipynb", data)
+        return token
+
+    async def restore_checkpoint(self, token: str) -> None:
+        data = self._checkpoints.get(token)
+        if data is None and self.checkpoint_dir is not None and _TOKEN.fullmatch(token):
+            try:
+                data = (self.checkpoint_dir / f"{token}.ipynb").read_bytes()
+            except FileNotFoundError:
+                data = None
+        if data is None:
+            raise BridgeError(f"no checkpoint {token!r} for notebook {self.path}")
+        try:
+            write_atomic(self.path, data)
+        except OSError as exc:
+            raise BridgeError(f"cannot restore notebook {self.path}: {exc}") from None

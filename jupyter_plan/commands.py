@@ -1,0 +1,272 @@
+"""What each magic does. Errors a person can act on become one-line ``UsageError``s."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.display import Markdown, display
+
+from jupyter_plan.kernel_session import Flags, KernelSession, bundle, placeholder
+from jupyter_plan.models import Plan, PlanStatus
+from jupyter_plan.policy.types import MODE_NAMES, Mode
+
+
+def explain(error: BaseException) -> str:
+    """The message a person needs, without a traceback, for errors they can act on."""
+    return f"{type(error).__name__}: {error}"
+
+
+def _expected() -> tuple[type[BaseException], ...]:
+    from jupyter_plan.agent.builder import BuildRefused
+    from jupyter_plan.agent.client import ModelError
+    from jupyter_plan.agent.human import NeedsPerson
+    from jupyter_plan.agent.loop import LoopStopped
+    from jupyter_plan.agent.runs import RunSetupError
+    from jupyter_plan.bridge.base import BridgeError
+    from jupyter_plan.plan_format import PlanFormatError
+    from jupyter_plan.policy.loader import PolicyError
+    from jupyter_plan.replay import ReplayDrift
+    from jupyter_plan.settings import SettingsError
+    from jupyter_plan.storage import PlanStoreError
+    from jupyter_plan.transcript import TranscriptError, TranscriptMissing
+
+    return (
+        BuildRefused, ModelError, NeedsPerson, LoopStopped, RunSetupError, BridgeError,
+        PlanFormatError, PolicyError, ReplayDrift, SettingsError, PlanStoreError,
+        TranscriptError, TranscriptMissing,
+    )  # fmt: skip
+
+
+def _flags(args: argparse.Namespace) -> Flags:
+    return Flags(args.model, args.api_base, args.notebook)
+
+
+def _run(
+    session: KernelSession,
+    run: Callable[[Any], Any],
+    done: Callable[[Any], None],
+    fail: Callable[[BaseException], None],
+    quiet: tuple[type[BaseException], ...] = (),
+) -> None:
+    """Start ``run``; ``done``/``fail`` report where the person looks. Headless failures of
+    a kind a person can act on stop the notebook with a one-line UsageError; ``quiet``
+    ones (already reported by ``fail``) do not stop it."""
+
+    def on_done(value: Any, error: BaseException | None) -> None:
+        if error is None:
+            done(value)
+        elif not isinstance(error, KeyboardInterrupt):
+            fail(error)
+
+    try:
+        session.start(run, on_done=on_done)
+    except quiet:
+        return
+    except _expected() as exc:
+        raise UsageError(explain(exc)) from None
+
+
+def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
+    from jupyter_plan.agent.planner import PlanRun, run_plan
+
+    session = KernelSession.of(shell)
+    flags = _flags(args)
+    try:
+        resolved, _ = session.resolve(flags)
+        bridge = session.bridge(flags)
+    except _expected() as exc:
+        raise UsageError(explain(exc)) from None
+    human = session.human(task.strip().splitlines()[0][:60], args.approve, yes=False)
+    handle = placeholder("*Planning…*")
+    review = getattr(human, "review_widget", None)
+
+    async def run(executor: Any) -> Any:
+        return await run_plan(
+            PlanRun(
+                task=task,
+                resolved=resolved,
+                bridge=bridge,
+                human=human,
+                namespace=shell.user_ns,
+                plan_id=args.plan_id,
+                skill=args.skill,
+                listener=getattr(human, "on_event", None),
+            )
+        )
+
+    def done(outcome: Any) -> None:
+        if outcome.plan is None:
+            handle.update(Markdown(outcome.answer or "(no answer)"))
+            return
+        session.last_plan = outcome.plan.id
+        handle.update(bundle(outcome.plan), raw=True)
+        if review is not None:
+            review.plan = outcome.plan
+
+    def fail(error: BaseException) -> None:
+        message = (
+            "Planning was interrupted; the draft is kept." if _cancelled(error) else explain(error)
+        )
+        handle.update(Markdown(f"**jupyter-plan:** {message}"))
+        if review is not None:
+            review.show_error(message)
+
+    _run(session, run, done, fail)
+
+
+def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
+    from jupyter_plan.agent.builder import BuildRefused, BuildRun, choose_plan, run_build
+
+    session = KernelSession.of(shell)
+    flags = _flags(args)
+    mode = Mode.AUTO_EDIT if args.auto_edit else Mode.DEFAULT if args.manual else session.mode
+    try:
+        resolved, _ = session.resolve(flags)
+        target = choose_plan(session.store(resolved), args.plan_id or None)
+    except _expected() as exc:
+        raise UsageError(explain(exc)) from None
+    human = session.human(f"Build: {target.title}", None, yes=args.yes)
+    review = getattr(human, "review_widget", None)
+    if review is not None:
+        review.plan = target
+        review.reset_progress()
+    handle = placeholder(f"*Building {target.id}…*")
+
+    async def run(executor: Any) -> Any:
+        bridge = session.bridge(flags, executor)
+
+        def keep(token: str) -> None:
+            session.undo[target.id] = (bridge, token)
+
+        return await run_build(
+            BuildRun(
+                resolved=resolved,
+                bridge=bridge,
+                human=human,
+                plan_id=target.id,
+                mode=mode,
+                rebuild=args.rebuild,
+                namespace=shell.user_ns,
+                listener=getattr(human, "on_event", None),
+                on_step=(lambda s: review.set_step(s.id, s.status, s.note)) if review else None,
+                on_checkpoint=keep,
+            )
+        )
+
+    def done(outcome: Any) -> None:
+        handle.update(
+            Markdown(f"```text\n{outcome.summary}\n```\nUndo with `%build --undo {target.id}`.")
+        )
+        if review is not None:
+            review.plan = outcome.plan
+            review.show_summary(outcome.summary)
+
+    def fail(error: BaseException) -> None:
+        if isinstance(error, BuildRefused):  # "already built": say so, change nothing
+            handle.update(Markdown(f"**jupyter-plan:** {error}"))
+            if review is not None:
+                review.show_summary(str(error))
+            return
+        message = "The build was interrupted." if _cancelled(error) else explain(error)
+        handle.update(
+            Markdown(f"**jupyter-plan:** {message} Undo with `%build --undo {target.id}`.")
+        )
+        if review is not None:
+            review.show_error(message)
+
+    _run(session, run, done, fail, quiet=(BuildRefused,))  # "already built" is no error
+
+
+def undo(shell: InteractiveShell, args: argparse.Namespace) -> None:
+    from jupyter_plan.session import transition
+
+    session = KernelSession.of(shell)
+    plan_id = args.plan_id or next(reversed(session.undo), None)
+    if plan_id is None or plan_id not in session.undo:
+        raise UsageError("%build --undo: no build to undo in this kernel session")
+    bridge, token = session.undo.pop(plan_id)
+    resolved, _ = session.resolve(_flags(args))
+    store = session.store(resolved)
+
+    async def run(executor: Any) -> Plan:
+        await bridge.restore_checkpoint(token)
+        restored = store.load(plan_id)
+        if restored.status is PlanStatus.BUILT:
+            restored = transition(restored, PlanStatus.APPROVED)
+            store.save(restored)
+        return restored
+
+    handle = placeholder(f"*Undoing the build of {plan_id}…*")
+    _run(
+        session,
+        run,
+        lambda p: handle.update(Markdown(f"Undone: the notebook is as before building `{p.id}`.")),
+        lambda e: handle.update(Markdown(f"**jupyter-plan:** undo failed: {explain(e)}")),
+    )
+
+
+def show(shell: InteractiveShell, words: list[str] | None, args: argparse.Namespace) -> None:
+    session = KernelSession.of(shell)
+    resolved, _ = session.resolve(_flags(args))
+    store = session.store(resolved)
+    try:
+        if words:
+            found: Plan | None = store.load(words[0])
+        else:
+            plans = store.list()
+            last = [p for p in plans if p.id == session.last_plan]
+            found = (last or plans)[0] if (last or plans) else None
+    except _expected() as exc:
+        raise UsageError(explain(exc)) from None
+    if found is None:
+        raise UsageError("no plans yet: write a task in a %%plan cell")
+    display(bundle(found), raw=True)
+
+
+def list_plans(shell: InteractiveShell, words: list[str], args: argparse.Namespace) -> None:
+    session = KernelSession.of(shell)
+    resolved, _ = session.resolve(_flags(args))
+    entries = session.store(resolved).scan()
+    if not entries:
+        display(Markdown("No plans yet: write a task in a `%%plan` cell."))
+        return
+    rows = ["| plan | status | rev | title |", "|---|---|---|---|"]
+    for e in entries:
+        if e.plan is None:
+            rows.append(f"| `{e.id}` | broken | | {e.error} |")
+        else:
+            p = e.plan
+            rows.append(f"| `{p.id}` | {p.status.value} | {p.revision} | {p.title} |")
+    display(Markdown("\n".join(rows)))
+
+
+def mode(shell: InteractiveShell, words: list[str], args: argparse.Namespace) -> None:
+    session = KernelSession.of(shell)
+    if words:
+        try:
+            session.mode = Mode.parse(words[0])
+        except ValueError:
+            raise UsageError(f"%plan mode: {words[0]!r} is not a mode; use {MODE_NAMES}") from None
+    current = session.mode.value if session.mode else "the mode chosen at approval"
+    print(f"approval mode for %build: {current}")
+
+
+def policy(argv: list[str]) -> None:
+    from jupyter_plan.cli import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse reports usage errors by exiting
+        code = int(exc.code or 0)
+    if code:
+        raise UsageError(f"%plan {' '.join(argv)}: failed (exit status {code}); see above")
+
+
+def _cancelled(error: BaseException) -> bool:
+    import asyncio
+
+    return isinstance(error, asyncio.CancelledError | KeyboardInterrupt)

@@ -1,0 +1,195 @@
+"""Per-kernel state behind the magics: plans, builds, their widgets, undo, interrupts.
+
+Live (a kernel whose loop is running and a person at a frontend): a plan or build is an
+asyncio task on the kernel's loop and the magic returns at once — clicks queue behind a
+running cell (ARCHITECTURE §5). Headless (nbclient, papermill, terminal IPython): the run
+completes before the magic returns; approvals come from ``--approve``/``--yes`` or a
+recorded transcript, and a run that needs a person stops with a clear message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.display import display
+
+from jupyter_plan.agent.human import Human, NoHuman, YesHuman
+from jupyter_plan.bridge.base import EditableBridge
+from jupyter_plan.bridge.execute import Executor, ShellExecutor
+from jupyter_plan.bridge.locate import choose_bridge, default_registry, locate_notebook
+from jupyter_plan.models import BuildMode, Plan
+from jupyter_plan.policy.types import Mode
+from jupyter_plan.settings import ResolvedSettings, load_settings
+from jupyter_plan.storage import PlanStore
+
+INTERACTIVE_ENV = "JUPYTER_PLAN_INTERACTIVE"  # "1": widgets even without the lab extension
+
+
+@dataclass
+class Flags:
+    model: str | None = None
+    api_base: str | None = None
+    notebook: str | None = None
+
+    def settings(self) -> dict[str, Any]:
+        return {"model": self.model, "api_base": self.api_base}
+
+
+class KernelSession:
+    """One per shell (``KernelSession.of(shell)``)."""
+
+    def __init__(self, shell: InteractiveShell) -> None:
+        self.shell = shell
+        self.mode: Mode | None = None  # %plan mode: the session's approval mode for builds
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.undo: dict[str, tuple[EditableBridge, str]] = {}  # plan id -> (bridge, token)
+        self.last_plan: str | None = None
+        self.humans: list[Human] = []  # the widgets of each run, newest last (tests find them)
+        self._saved_sigint: Any = None
+
+    @classmethod
+    def of(cls, shell: InteractiveShell) -> KernelSession:
+        session = getattr(shell, "_jupyter_plan_session", None)
+        if session is None:
+            session = cls(shell)
+            shell._jupyter_plan_session = session  # type: ignore[attr-defined]
+        return session
+
+    # -- where and how ----------------------------------------------------------------
+
+    def resolve(self, flags: Flags) -> tuple[ResolvedSettings, Path | None]:
+        location = self.notebook_path(flags.notebook, required=False)
+        start = location.parent if location else Path.cwd()
+        return load_settings(start, flags=flags.settings()), location
+
+    def notebook_path(self, explicit: str | None, *, required: bool = True) -> Path | None:
+        from jupyter_plan.bridge.base import BridgeError
+
+        try:
+            return locate_notebook(explicit, user_ns=self.shell.user_ns).path
+        except BridgeError:
+            if required:
+                raise
+            return None
+
+    def bridge(self, flags: Flags, executor: Executor | None = None) -> EditableBridge:
+        location = locate_notebook(flags.notebook, user_ns=self.shell.user_ns)
+        return choose_bridge(location, executor=executor or ShellExecutor(self.shell))
+
+    def live(self) -> bool:
+        """A running kernel loop and a person's frontend (our lab extension, or opted in)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        if not loop.is_running():
+            return False
+        return bool(default_registry().bridges()) or os.environ.get(INTERACTIVE_ENV) == "1"
+
+    def store(self, resolved: ResolvedSettings) -> PlanStore:
+        return PlanStore(resolved.plan_dir)
+
+    # -- running ------------------------------------------------------------------------
+
+    def start(
+        self,
+        run: Callable[[Executor | None], Coroutine[Any, Any, Any]],
+        *,
+        on_done: Callable[[Any, BaseException | None], None],
+    ) -> asyncio.Task[Any] | None:
+        """Live: schedule ``run`` and return the task. Headless: run it now (return None)."""
+        if self.live():
+            task = asyncio.ensure_future(run(None))
+            self.tasks.add(task)
+            self._guard_interrupts()
+            task.add_done_callback(lambda t: self._finished(t, on_done))
+            return task
+        from jupyter_plan.headless import PumpedExecutor, run_blocking
+
+        try:
+            value = run_blocking(lambda pump: run(PumpedExecutor(ShellExecutor(self.shell), pump)))
+        except BaseException as exc:
+            on_done(None, exc)
+            raise
+        on_done(value, None)
+        return None
+
+    def _finished(
+        self, task: asyncio.Task[Any], on_done: Callable[[Any, BaseException | None], None]
+    ) -> None:
+        self.tasks.discard(task)
+        if not self.tasks:
+            self._release_interrupts()
+        if task.cancelled():
+            on_done(None, asyncio.CancelledError("interrupted"))
+        else:
+            on_done(task.result() if task.exception() is None else None, task.exception())
+
+    async def wait_idle(self) -> None:
+        """Await every running plan and build (tests, and ``await`` in a cell)."""
+        while self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    # -- interrupts ---------------------------------------------------------------------
+
+    def _guard_interrupts(self) -> None:
+        """An idle kernel ignores SIGINT (ipykernel restores SIG_IGN after each cell); while
+        our tasks run, an interrupt cancels them instead. The draft is kept by the runs."""
+        kernel = getattr(self.shell, "kernel", None)
+        if kernel is None or self._saved_sigint is not None:
+            return
+        loop = asyncio.get_running_loop()
+        previous = getattr(kernel, "saved_sigint_handler", signal.SIG_IGN)
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            for task in list(self.tasks):
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(task.cancel)
+            if callable(previous):
+                previous(signum, frame)
+
+        self._saved_sigint = previous
+        kernel.saved_sigint_handler = on_sigint  # what ipykernel reinstates after this cell
+
+    def _release_interrupts(self) -> None:
+        kernel = getattr(self.shell, "kernel", None)
+        if kernel is not None and self._saved_sigint is not None:
+            kernel.saved_sigint_handler = self._saved_sigint
+            if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+                signal.signal(signal.SIGINT, self._saved_sigint)
+        self._saved_sigint = None
+
+    # -- people -------------------------------------------------------------------------
+
+    def human(self, title: str, approve: BuildMode | None, yes: bool) -> Human:
+        """Widgets when live; ``--approve``/``--yes`` answer for a person; else nobody."""
+        if self.live():
+            from jupyter_plan.ui.human import WidgetHuman
+
+            human = WidgetHuman(title=title)
+            display(human.widget)
+            self.humans.append(human)
+            return human
+        if approve is not None or yes:
+            return YesHuman(approve or "auto_edit")
+        return NoHuman()
+
+
+def placeholder(text: str) -> Any:
+    """A display to fill in later (from a background task: updates are routed by id)."""
+    return display({"text/markdown": text, "text/plain": text}, raw=True, display_id=True)
+
+
+def bundle(plan: Plan) -> dict[str, Any]:
+    """The plan as Markdown plus its JSON: a saved notebook shows it anywhere."""
+    from jupyter_plan.ui.render import plan_bundle
+
+    return plan_bundle(plan)

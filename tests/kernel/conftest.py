@@ -1,0 +1,104 @@
+"""Real kernels through nbclient, talking to the fake model server in this process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from jupyter_plan.testing.fake_server import FakeModelServer
+
+API_KEY = "sk-kernel-test-0123456789"
+
+
+@dataclass
+class Kernel:
+    client: NotebookClient
+    nb: Any
+    root: Path
+
+    async def run(self, source: str) -> str:
+        """Execute ``source`` as a new cell; its stdout (errors fail the test)."""
+        self.nb.cells.append(nbformat.v4.new_code_cell(source))
+        index = len(self.nb.cells) - 1
+        cell = await self.client.async_execute_cell(self.nb.cells[index], index)
+        return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+    def send(self, comm_id: str, data: dict[str, Any]) -> None:
+        """A widget comm message, as the browser sends it (clicks, value changes)."""
+        kc = self.client.kc
+        assert kc is not None
+        msg = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
+        kc.shell_channel.send(msg)
+
+    def click(self, comm_id: str) -> None:
+        self.send(comm_id, {"method": "custom", "content": {"event": "click"}})
+
+    def set_value(self, comm_id: str, value: Any) -> None:
+        self.send(comm_id, {"method": "update", "state": {"value": value}, "buffer_paths": []})
+
+
+def write_notebook(path: Path, sources: list[str]) -> bytes:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, path)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "project"
+    (root / ".jupyter_plan").mkdir(parents=True)
+    monkeypatch.setenv("JUPYTER_PLAN_USER_DIR", str(tmp_path / "user"))
+    monkeypatch.setenv("JUPYTER_PLAN_ADMIN_DIR", str(tmp_path / "admin"))
+    monkeypatch.setenv("JUPYTER_PLAN_MODEL", "openai/fake")
+    monkeypatch.setenv("JUPYTER_PLAN_API_KEY", API_KEY)
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    return root
+
+
+class Script(list[Any]):
+    """Turns for the fake model, played in order; a callable turn sees the request body."""
+
+    def __call__(self, body: dict[str, Any]) -> Any:
+        if not self:
+            return None
+        turn = self.pop(0)
+        return turn(body) if callable(turn) else turn
+
+
+@pytest.fixture
+def script() -> Script:
+    return Script()
+
+
+@pytest.fixture
+def server(script: Script, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeModelServer]:
+    """Started before any kernel, so kernels inherit JUPYTER_PLAN_API_BASE."""
+    with FakeModelServer(script) as srv:
+        monkeypatch.setenv("JUPYTER_PLAN_API_BASE", srv.base_url)
+        yield srv
+
+
+@pytest.fixture
+async def kernel(
+    project: Path, server: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Kernel]:
+    """A live-mode kernel (widgets without the lab extension) in the project folder."""
+    monkeypatch.setenv("JUPYTER_PLAN_INTERACTIVE", "1")
+    nb = nbformat.v4.new_notebook()
+    client = NotebookClient(
+        nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(project)}}
+    )
+    async with client.async_setup_kernel():
+        yield Kernel(client, nb, project)
