@@ -21,9 +21,17 @@ def load_ipython_extension(ipython: Any) -> None:
 
     ipython.register_magics(PlanMagics)
     if getattr(ipython, "kernel", None) is not None:  # a kernel: JupyterLab panels may connect
-        from jupyter_plan.bridge.locate import default_registry
+        import comm
 
-        default_registry().attach()
+        comm.get_comm_manager().register_target("jupyter_plan", _open_panel)
+
+
+def _open_panel(comm: Any, msg: dict[str, Any]) -> None:
+    """The ``jupyter_plan`` comm target. The bridge modules (pydantic models and all) load
+    when the first panel connects, not at ``%load_ext``: loading stays light."""
+    from jupyter_plan.bridge.locate import default_registry
+
+    default_registry().handle_open(comm, msg)
 
 
 def unload_ipython_extension(ipython: Any) -> None:

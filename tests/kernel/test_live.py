@@ -86,6 +86,11 @@ async def test_plan_answer_approve_build_undo(
         text("Done: the summary is in a new cell."),
     ]
     await kernel.run("%load_ext jupyter_plan")
+    light = await kernel.run(
+        "import comm, sys\nprint('jupyter_plan' in comm.get_comm_manager().targets, "
+        "'jupyter_plan.models' in sys.modules, 'litellm' in sys.modules)"
+    )
+    assert light.split() == ["True", "False", "False"]  # the comm target, nothing heavy
     await kernel.run(SETUP)
     await kernel.run(DATA)  # the notebook's own cell, run as the person would
     # %%plan returns at once; the agent works in the background.
