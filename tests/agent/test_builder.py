@@ -229,3 +229,21 @@ async def test_nothing_to_build(project: Project, shell: InteractiveShell) -> No
     bridge = MemoryBridge(notebook(), ShellExecutor(shell))
     with FakeModelServer([]) as server, pytest.raises(BuildRefused, match="no approved plan"):
         await build(project, server, bridge)
+
+
+async def test_allow_for_this_build_is_not_asked_again(
+    project: Project, shell: InteractiveShell
+) -> None:
+    approved_plan(project, build_mode="default")
+    bridge = MemoryBridge(notebook(), ShellExecutor(shell))
+    human = ScriptedHuman(confirms=[Confirmation(allow=True, scope="build")])
+    script: list[Step | Turn] = [
+        tool_call("run_cell", {"cell_id": "load"}),  # asked: allowed for the rest of the build
+        tool_call("run_cell", {"cell_id": "peek"}),  # not asked again
+        text("Ran both."),
+    ]
+    with FakeModelServer(scripted(script)) as server:
+        await build(project, server, bridge, human)
+        answers = [last_tool_result(r.body or {}) for r in server.requests[1:]]
+    assert [a.split(" ran")[0] for a in answers] == ["Cell 'load'", "Cell 'peek'"]
+    assert [r.args for r in human.confirmed] == [{"cell_id": "load"}]
