@@ -14,14 +14,12 @@ from jupyter_plan.agent.builder import BuildOutcome, BuildRefused, BuildRun, run
 from jupyter_plan.agent.llm import LiteLLMClient
 from jupyter_plan.bridge.execute import ShellExecutor
 from jupyter_plan.bridge.memory import MemoryBridge
-from jupyter_plan.models import Confirmation, Plan, ReviewDecision
-from jupyter_plan.plan_format import parse_plan
+from jupyter_plan.models import BuildMode, Confirmation, Plan
 from jupyter_plan.policy.types import Mode
-from jupyter_plan.session import apply_review, submit
 from jupyter_plan.settings import load_settings
-from jupyter_plan.storage import PlanStore
 from jupyter_plan.testing.fake_server import FakeModelServer, Turn, text, tool_call
 from jupyter_plan.testing.human import ScriptedHuman
+from jupyter_plan.testing.plans import approved_plan as make_approved
 
 from .conftest import API_KEY, Project, namespace, notebook
 from .test_planner import PLAN_V1
@@ -29,13 +27,8 @@ from .test_planner import PLAN_V1
 Step = Callable[[dict[str, Any]], Turn]
 
 
-def approved_plan(project: Project, build_mode: str = "auto_edit") -> Plan:
-    parsed = parse_plan(PLAN_V1)
-    plan = Plan(id="sales-summary", title=parsed.title, goal="Summarise revenue by region")
-    plan = submit(plan, PLAN_V1).model_copy(update={"steps": parsed.steps})
-    plan = apply_review(plan, ReviewDecision(action="approve", build_mode=build_mode))  # type: ignore[arg-type]
-    PlanStore(project.plan_dir).save(plan)
-    return plan
+def approved_plan(project: Project, build_mode: BuildMode = "auto_edit") -> Plan:
+    return make_approved(project.plan_dir, "sales-summary", PLAN_V1, build_mode)
 
 
 def last_tool_result(body: dict[str, Any]) -> str:

@@ -7,24 +7,11 @@ import json
 
 import nbformat
 
-from jupyter_plan.models import Plan, ReviewDecision
-from jupyter_plan.plan_format import parse_plan
-from jupyter_plan.session import apply_review, submit
-from jupyter_plan.storage import PlanStore
 from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
+from jupyter_plan.testing.plans import approved_plan
 
 from .conftest import Kernel, Script, write_notebook
 from .test_live import DATA, PLAN, SETUP, ids
-
-
-def approve(kernel: Kernel, mode: str) -> None:
-    parsed = parse_plan(PLAN)
-    plan = Plan(id="sales", title=parsed.title, goal="Summarise revenue by region")
-    plan = submit(plan, PLAN).model_copy(update={"steps": parsed.steps})
-    plan = apply_review(
-        plan, ReviewDecision.model_validate({"action": "approve", "build_mode": mode})
-    )
-    PlanStore(kernel.root / ".jupyter_plan" / "plans").save(plan)
 
 
 async def test_default_mode_edit_waits_and_denial_reaches_the_model(
@@ -33,7 +20,7 @@ async def test_default_mode_edit_waits_and_denial_reaches_the_model(
     notebook = kernel.root / "analysis.ipynb"
     original = write_notebook(notebook, [DATA])
     first_id = nbformat.read(notebook, as_version=4).cells[0].id
-    approve(kernel, "default")
+    approved_plan(kernel.root / ".jupyter_plan" / "plans", "sales", PLAN, "default")
     script += [
         tool_call("edit_cell", {"cell_id": first_id, "source": "sales = None", "step_id": "S1"}),
         tool_call("update_step", {"step_id": "S1", "status": "failed", "note": "denied"}),

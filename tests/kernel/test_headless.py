@@ -11,10 +11,10 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
+from jupyter_plan.testing.fake_server import FakeModelServer, tool_call
 
 from .conftest import Script, write_notebook
-from .test_live import DATA, PLAN, inserted_id
+from .test_live import DATA, PLAN, build_turns
 
 
 def nbconvert(root: Path, name: str) -> subprocess.CompletedProcess[str]:
@@ -47,13 +47,7 @@ def test_headless_approve_runs_plan_and_build(
     script += [
         tool_call("write_file", {"file_path": "sales.md", "content": PLAN}),
         tool_call("exit_plan_mode", {"plan_filename": "sales.md"}),
-        tool_call(
-            "insert_cell",
-            {"source": "totals = sales.groupby('region').amount.sum()\ntotals", "step_id": "S1"},
-        ),
-        lambda body: tool_call("run_cell", {"cell_id": inserted_id(body)}),
-        tool_call("update_step", {"step_id": "S1", "status": "done", "note": "north 15.5"}),
-        text("Done."),
+        *build_turns(),
     ]
     proc = nbconvert(project, "analysis.ipynb")
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -56,6 +56,19 @@ def inserted_id(body: dict[str, object]) -> str:
     return str(last["content"]).split("'")[1]
 
 
+def build_turns() -> list[object]:
+    """The model's side of building PLAN: insert the summary cell, run it, tick S1 off."""
+    return [
+        tool_call(
+            "insert_cell",
+            {"source": "totals = sales.groupby('region').amount.sum()\ntotals", "step_id": "S1"},
+        ),
+        lambda body: tool_call("run_cell", {"cell_id": inserted_id(body)}),
+        tool_call("update_step", {"step_id": "S1", "status": "done", "note": "north 15.5"}),
+        text("Done: the summary is in a new cell."),
+    ]
+
+
 def ids(output: str) -> list[str]:
     return re.findall(r"ID=(\S+)", output)
 
@@ -76,14 +89,7 @@ async def test_plan_answer_approve_build_undo(
         tool_call("ask_user", ASK),
         tool_call("write_file", {"file_path": "sales.md", "content": PLAN}),
         tool_call("exit_plan_mode", {"plan_filename": "sales.md"}),
-        # the build
-        tool_call(
-            "insert_cell",
-            {"source": "totals = sales.groupby('region').amount.sum()\ntotals", "step_id": "S1"},
-        ),
-        lambda body: tool_call("run_cell", {"cell_id": inserted_id(body)}),
-        tool_call("update_step", {"step_id": "S1", "status": "done", "note": "north 15.5"}),
-        text("Done: the summary is in a new cell."),
+        *build_turns(),
     ]
     await kernel.run("%load_ext jupyter_plan")
     light = await kernel.run(
