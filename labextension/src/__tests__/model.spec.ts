@@ -1,0 +1,91 @@
+import { nextMode, plansFromCells, PlansModel } from '../model';
+import { IPlanJSON, JSONObject, PLAN_MIME } from '../protocol';
+
+function plan(id: string, extra: Partial<IPlanJSON> = {}): IPlanJSON {
+  return {
+    version: 1,
+    id,
+    title: `Plan ${id}`,
+    status: 'awaiting_review',
+    revision: 1,
+    steps: [{ id: 'S1', title: 'Load', status: 'pending' }],
+    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost_usd: 0.01 },
+    created: `2026-01-0${id.length}T00:00:00`,
+    ...extra
+  };
+}
+
+function output(p: IPlanJSON): JSONObject {
+  return { output_type: 'display_data', data: { 'text/markdown': '# x', [PLAN_MIME]: p as unknown as JSONObject }, metadata: {} };
+}
+
+describe('approval modes', () => {
+  it('cycle default → auto_edit → plan → default', () => {
+    expect(nextMode('default')).toBe('auto_edit');
+    expect(nextMode('auto_edit')).toBe('plan');
+    expect(nextMode('plan')).toBe('default');
+  });
+
+  it('modeChanged fires only on a change', () => {
+    const model = new PlansModel('a.ipynb');
+    const seen: string[] = [];
+    model.modeChanged.connect((_, mode) => seen.push(mode));
+    model.mode = 'default';
+    model.mode = 'plan';
+    model.applyState({ mode: 'auto_edit' });
+    model.applyState({ mode: 'bogus' });
+    expect(seen).toEqual(['plan', 'auto_edit']);
+    expect(model.mode).toBe('auto_edit');
+  });
+});
+
+describe('saved plans', () => {
+  it('are read from plan outputs, remembering their cell; the newest revision wins', () => {
+    const found = plansFromCells([
+      { id: 'c1', outputs: [output(plan('p'))] },
+      { id: 'c2', outputs: [{ output_type: 'stream', name: 'stdout', text: 'hi' }] },
+      { id: 'c3', outputs: [output(plan('p', { revision: 2, title: 'v2' }))] },
+      { id: 'c4', outputs: [{ output_type: 'display_data', data: { [PLAN_MIME]: { id: 'bad' } }, metadata: {} }] }
+    ]);
+    expect([...found.keys()]).toEqual(['p']);
+    expect(found.get('p')).toEqual({ plan: expect.objectContaining({ title: 'v2' }), cellId: 'c3', live: false });
+  });
+
+  it('signal a change only when something changed', () => {
+    const model = new PlansModel();
+    let changes = 0;
+    model.changed.connect(() => (changes += 1));
+    const cells = [{ id: 'c1', outputs: [output(plan('p'))] }];
+    model.setSavedFromCells(cells);
+    model.setSavedFromCells(cells);
+    expect(changes).toBe(1);
+    expect(model.plans.map(p => p.plan.id)).toEqual(['p']);
+  });
+});
+
+describe('live state', () => {
+  it('kernel plans win over saved ones and keep the saved cell; pending approval is kept', () => {
+    const model = new PlansModel();
+    model.setSavedFromCells([{ id: 'c1', outputs: [output(plan('p'))] }]);
+    model.applyState({
+      plans: [plan('p', { status: 'building' }) as unknown as JSONObject, plan('qq') as unknown as JSONObject, { nonsense: true }],
+      mode: 'plan',
+      pending_approval: 'qq'
+    });
+    expect(model.plans.map(e => [e.plan.id, e.plan.status, e.cellId, e.live])).toEqual([
+      ['p', 'building', 'c1', true],
+      ['qq', 'awaiting_review', null, true]
+    ]);
+    expect(model.pendingApproval).toBe('qq');
+    expect(model.plan('qq')?.live).toBe(true);
+  });
+
+  it('clearLive forgets the kernel but keeps saved plans (reload with no kernel)', () => {
+    const model = new PlansModel();
+    model.setSavedFromCells([{ id: 'c1', outputs: [output(plan('p'))] }]);
+    model.applyState({ plans: [plan('qq') as unknown as JSONObject], pending_approval: 'qq' });
+    model.clearLive();
+    expect(model.plans.map(e => e.plan.id)).toEqual(['p']);
+    expect(model.pendingApproval).toBeNull();
+  });
+});

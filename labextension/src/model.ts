@@ -1,0 +1,187 @@
+/**
+ * DOM-free state: the plans of one notebook and its approval mode, with signals.
+ *
+ * Plans come from two places: the plan outputs saved in the notebook (so the list
+ * survives a reload with no kernel) and the kernel's live `state` events, which win for
+ * a plan they both know. Saved plans remember their cell, so the sidebar can scroll there.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+import {
+  APPROVAL_MODES,
+  ApprovalMode,
+  IPlanJSON,
+  JSONObject,
+  PLAN_MIME,
+  isObject,
+  isPlanJSON
+} from './protocol';
+
+/** A plan as the sidebar shows it. */
+export interface IPlanEntry {
+  plan: IPlanJSON;
+  /** The cell holding the plan's saved output (its `%%plan` cell), when known. */
+  cellId: string | null;
+  /** Whether the live kernel reported it (else it is only saved in the notebook). */
+  live: boolean;
+}
+
+/** The connection to the kernel, as the sidebar shows it. */
+export type ConnectionState =
+  | { kind: 'disconnected' }
+  | { kind: 'connecting' }
+  | { kind: 'connected' }
+  | { kind: 'refused'; message: string };
+
+/** A cell as the model reads it for saved plans. */
+export interface ICellOutputs {
+  id: string;
+  outputs: ReadonlyArray<JSONObject>;
+}
+
+export function nextMode(mode: ApprovalMode): ApprovalMode {
+  return APPROVAL_MODES[(APPROVAL_MODES.indexOf(mode) + 1) % APPROVAL_MODES.length];
+}
+
+export function isApprovalMode(value: unknown): value is ApprovalMode {
+  return typeof value === 'string' && (APPROVAL_MODES as string[]).includes(value);
+}
+
+/** Plans found in saved cell outputs: newest output of a plan id wins. */
+export function plansFromCells(cells: ReadonlyArray<ICellOutputs>): Map<string, IPlanEntry> {
+  const found = new Map<string, IPlanEntry>();
+  for (const cell of cells) {
+    for (const output of cell.outputs) {
+      const data = output.data;
+      if (!isObject(data)) {
+        continue;
+      }
+      const plan = data[PLAN_MIME];
+      if (isPlanJSON(plan)) {
+        const seen = found.get(plan.id);
+        if (!seen || newer(plan, seen.plan)) {
+          found.set(plan.id, { plan, cellId: cell.id, live: false });
+        }
+      }
+    }
+  }
+  return found;
+}
+
+function newer(a: IPlanJSON, b: IPlanJSON): boolean {
+  if (a.revision !== b.revision) {
+    return a.revision > b.revision;
+  }
+  return (a.updated ?? '') >= (b.updated ?? '');
+}
+
+export class PlansModel {
+  private _saved = new Map<string, IPlanEntry>();
+  private _live = new Map<string, IPlanJSON>();
+  private _mode: ApprovalMode = 'default';
+  private _pending: string | null = null;
+  private _connection: ConnectionState = { kind: 'disconnected' };
+  private _changed = new Signal<this, void>(this);
+  private _modeChanged = new Signal<this, ApprovalMode>(this);
+
+  constructor(readonly path: string = '') {}
+
+  /** Emitted when the plans, the pending approval or the connection change. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get modeChanged(): ISignal<this, ApprovalMode> {
+    return this._modeChanged;
+  }
+
+  get mode(): ApprovalMode {
+    return this._mode;
+  }
+
+  set mode(mode: ApprovalMode) {
+    if (mode !== this._mode) {
+      this._mode = mode;
+      this._modeChanged.emit(mode);
+    }
+  }
+
+  /** The id of the plan waiting for approval, if any. */
+  get pendingApproval(): string | null {
+    return this._pending;
+  }
+
+  get connection(): ConnectionState {
+    return this._connection;
+  }
+
+  set connection(state: ConnectionState) {
+    this._connection = state;
+    this._changed.emit();
+  }
+
+  /** The plans, saved and live merged, oldest first. */
+  get plans(): IPlanEntry[] {
+    const out = new Map<string, IPlanEntry>(this._saved);
+    for (const [id, plan] of this._live) {
+      const saved = this._saved.get(id);
+      out.set(id, { plan, cellId: saved?.cellId ?? null, live: true });
+    }
+    return [...out.values()].sort((a, b) =>
+      (a.plan.created ?? '').localeCompare(b.plan.created ?? '')
+    );
+  }
+
+  plan(id: string): IPlanEntry | undefined {
+    return this.plans.find(p => p.plan.id === id);
+  }
+
+  /** Re-read the plans saved in the notebook's outputs. */
+  setSavedFromCells(cells: ReadonlyArray<ICellOutputs>): void {
+    const next = plansFromCells(cells);
+    if (!sameEntries(next, this._saved)) {
+      this._saved = next;
+      this._changed.emit();
+    }
+  }
+
+  /** A kernel `state` event: `{plans?, mode?, pending_approval?}`; unknown fields ignored. */
+  applyState(args: JSONObject): void {
+    if (Array.isArray(args.plans)) {
+      const plans: unknown[] = args.plans;
+      this._live = new Map(
+        plans.filter(isPlanJSON).map(p => [p.id, p] as [string, IPlanJSON])
+      );
+    }
+    if (isApprovalMode(args.mode)) {
+      this.mode = args.mode;
+    }
+    if ('pending_approval' in args) {
+      const pending = args.pending_approval;
+      this._pending = typeof pending === 'string' ? pending : null;
+    }
+    this._changed.emit();
+  }
+
+  /** Forget what the kernel said (it restarted or went away); saved plans stay. */
+  clearLive(): void {
+    this._live.clear();
+    this._pending = null;
+    this._changed.emit();
+  }
+}
+
+function sameEntries(a: Map<string, IPlanEntry>, b: Map<string, IPlanEntry>): boolean {
+  if (a.size !== b.size) {
+    return false;
+  }
+  for (const [id, entry] of a) {
+    const other = b.get(id);
+    if (!other || other.cellId !== entry.cellId) {
+      return false;
+    }
+    if (JSON.stringify(other.plan) !== JSON.stringify(entry.plan)) {
+      return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,163 @@
+/**
+ * The `jupyter_plan` comm protocol (see jupyter_plan/bridge/comm.py, the reference).
+ * Pure types and small type guards: no DOM, no JupyterLab.
+ */
+import type { JSONObject, JSONValue, PartialJSONValue } from '@lumino/coreutils';
+
+export const TARGET = 'jupyter_plan';
+export const PROTOCOL_VERSION = 1;
+export const PLAN_MIME = 'application/vnd.jupyter-plan+json';
+export const CAPABILITIES = ['edit', 'run', 'checkpoint'];
+
+export type ApprovalMode = 'default' | 'auto_edit' | 'plan';
+export const APPROVAL_MODES: ApprovalMode[] = ['default', 'auto_edit', 'plan'];
+export type BuildMode = 'auto_edit' | 'default';
+
+export type CellType = 'code' | 'markdown' | 'raw';
+
+/** Open data, frontend → kernel. */
+export interface IOpenData extends JSONObject {
+  path: string;
+  notebook_id: string;
+  capabilities: string[];
+  protocol: number;
+}
+
+export interface IErrorPayload extends JSONObject {
+  type: string;
+  message: string;
+}
+
+/** `{id, op, args}`: a request (either way). */
+export interface IRequest {
+  id: string;
+  op: string;
+  args: JSONObject;
+}
+
+/** `{op, args}`: an event (either way), never answered. */
+export interface IEvent {
+  op: string;
+  args: JSONObject;
+}
+
+export type IReply =
+  | { id: string; ok: true; result: JSONValue }
+  | { id: string; ok: false; error: IErrorPayload & { cell_id?: string } };
+
+/** One cell as get_notebook reports it. */
+export interface ICellData {
+  id: string;
+  cell_type: CellType;
+  source: string;
+  outputs: JSONObject[];
+  execution_count: number | null;
+  metadata: JSONObject;
+}
+
+export interface INewCell {
+  cell_type: CellType;
+  source: string;
+  metadata: JSONObject;
+}
+
+export interface ICellRun {
+  cell_id: string;
+  status: 'ok' | 'error' | 'aborted';
+  execution_count: number | null;
+  outputs: JSONObject[];
+  error: string | null;
+}
+
+/** What a saved plan output / a kernel `state` event holds for one plan (render.py plan_json). */
+export interface IPlanStep {
+  id: string;
+  title: string;
+  status: 'pending' | 'in_progress' | 'done' | 'failed' | 'skipped';
+  description?: string;
+  note?: string | null;
+}
+
+export type PlanStatus =
+  | 'drafting'
+  | 'awaiting_review'
+  | 'approved'
+  | 'building'
+  | 'built'
+  | 'rejected';
+
+export interface IPlanUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens?: number;
+  cost_usd?: number | null;
+}
+
+export interface IPlanJSON {
+  version: number;
+  id: string;
+  title: string;
+  goal?: string;
+  status: PlanStatus;
+  revision: number;
+  steps: IPlanStep[];
+  build_mode?: BuildMode | null;
+  model?: string | null;
+  usage?: IPlanUsage;
+  notebook_path?: string | null;
+  created?: string;
+  updated?: string;
+  markdown?: string;
+}
+
+/** A protocol error: answered as `{type, message}` (plus `cell_id` for CellNotFound). */
+export class BridgeError extends Error {
+  constructor(
+    message: string,
+    readonly type: string = 'BridgeError'
+  ) {
+    super(message);
+  }
+  payload(): IErrorPayload & { cell_id?: string } {
+    return { type: this.type, message: this.message };
+  }
+}
+
+export class CellNotFound extends BridgeError {
+  constructor(readonly cellId: string) {
+    super(`no cell with id ${JSON.stringify(cellId)} in this notebook`, 'CellNotFound');
+  }
+  payload(): IErrorPayload & { cell_id?: string } {
+    return { ...super.payload(), cell_id: this.cellId };
+  }
+}
+
+export function isObject(value: unknown): value is JSONObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function errorPayload(error: unknown): IErrorPayload & { cell_id?: string } {
+  if (error instanceof BridgeError) {
+    return error.payload();
+  }
+  if (error instanceof Error) {
+    return { type: error.name || 'Error', message: error.message };
+  }
+  return { type: 'Error', message: String(error) };
+}
+
+/** Whether `value` looks like a plan JSON (required fields of PLAN_JSON_SCHEMA). */
+export function isPlanJSON(value: unknown): value is IPlanJSON {
+  if (!isObject(value)) {
+    return false;
+  }
+  return (
+    typeof value.id === 'string' &&
+    typeof value.title === 'string' &&
+    typeof value.status === 'string' &&
+    typeof value.revision === 'number' &&
+    Array.isArray(value.steps)
+  );
+}
+
+export type { JSONObject, JSONValue, PartialJSONValue };
