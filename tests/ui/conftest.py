@@ -236,8 +236,8 @@ def lab_server() -> Iterator[LabServer]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")  # Playwright's sync API marks a loop running in this thread:
+def browser() -> Iterator[Any]:  # it must end before other modules' asyncio tests run
     if not os.access(CHROMIUM, os.X_OK):
         why = (
             f"{CHROMIUM} is missing: run ./scripts/setup as root "
