@@ -23,14 +23,19 @@ def load_ipython_extension(ipython: Any) -> None:
     if getattr(ipython, "kernel", None) is not None:  # a kernel: JupyterLab panels may connect
         import comm
 
-        comm.get_comm_manager().register_target("jupyter_plan", _open_panel)
+        def open_panel(comm: Any, msg: dict[str, Any]) -> None:
+            _open_panel(ipython, comm, msg)
+
+        comm.get_comm_manager().register_target("jupyter_plan", open_panel)
 
 
-def _open_panel(comm: Any, msg: dict[str, Any]) -> None:
+def _open_panel(shell: Any, comm: Any, msg: dict[str, Any]) -> None:
     """The ``jupyter_plan`` comm target. The bridge modules (pydantic models and all) load
     when the first panel connects, not at ``%load_ext``: loading stays light."""
     from jupyter_plan.bridge.locate import default_registry
+    from jupyter_plan.kernel_session import KernelSession
 
+    KernelSession.of(shell).connect_sidebar()
     default_registry().handle_open(comm, msg)
 
 

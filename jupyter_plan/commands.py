@@ -76,7 +76,7 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
     session = KernelSession.of(shell)
     flags = _flags(args)
     try:
-        resolved, _ = session.resolve(flags)
+        resolved, notebook = session.resolve(flags)
         bridge = session.bridge(flags)
     except _expected() as exc:
         raise UsageError(explain(exc)) from None
@@ -103,9 +103,10 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
             handle.update(Markdown(outcome.answer or "(no answer)"))
             return
         session.last_plan = outcome.plan.id
-        handle.update(bundle(outcome.plan), raw=True)
+        handle.update(bundle(outcome.plan, resolved, notebook), raw=True)
         if review is not None:
             review.plan = outcome.plan
+        session.changed()
 
     def fail(error: BaseException) -> None:
         message = (
@@ -114,6 +115,7 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
         handle.update(Markdown(f"**jupyter-plan:** {message}"))
         if review is not None:
             review.show_error(message)
+        session.changed()
 
     _run(session, run, done, fail)
 
@@ -164,6 +166,7 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
         if review is not None:
             review.plan = outcome.plan
             review.show_summary(outcome.summary)
+        session.changed()
 
     def fail(error: BaseException) -> None:
         if isinstance(error, BuildRefused):  # "already built": say so, change nothing
@@ -177,6 +180,7 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
         )
         if review is not None:
             review.show_error(message)
+        session.changed()
 
     _run(session, run, done, fail, quiet=(BuildRefused,))  # "already built" is no error
 
@@ -198,6 +202,7 @@ def undo(shell: InteractiveShell, args: argparse.Namespace) -> None:
         if restored.status is PlanStatus.BUILT:
             restored = transition(restored, PlanStatus.APPROVED)
             store.save(restored)
+        session.changed()
         return restored
 
     handle = placeholder(f"*Undoing the build of {plan_id}…*")
@@ -211,7 +216,7 @@ def undo(shell: InteractiveShell, args: argparse.Namespace) -> None:
 
 def show(shell: InteractiveShell, words: list[str] | None, args: argparse.Namespace) -> None:
     session = KernelSession.of(shell)
-    resolved, _ = session.resolve(_flags(args))
+    resolved, notebook = session.resolve(_flags(args))
     store = session.store(resolved)
     try:
         if words:
@@ -224,7 +229,7 @@ def show(shell: InteractiveShell, words: list[str] | None, args: argparse.Namesp
         raise UsageError(explain(exc)) from None
     if found is None:
         raise UsageError("no plans yet: write a task in a %%plan cell")
-    display(bundle(found), raw=True)
+    display(bundle(found, resolved, notebook), raw=True)
 
 
 def list_plans(shell: InteractiveShell, words: list[str], args: argparse.Namespace) -> None:
@@ -251,6 +256,7 @@ def mode(shell: InteractiveShell, words: list[str], args: argparse.Namespace) ->
             session.mode = Mode.parse(words[0])
         except ValueError:
             raise UsageError(f"%plan mode: {words[0]!r} is not a mode; use {MODE_NAMES}") from None
+        session.changed()
     current = session.mode.value if session.mode else "the mode chosen at approval"
     print(f"approval mode for %build: {current}")
 

@@ -16,7 +16,7 @@ import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import display
@@ -29,6 +29,9 @@ from jupyter_plan.models import BuildMode, Plan
 from jupyter_plan.policy.types import Mode
 from jupyter_plan.settings import ResolvedSettings, load_settings
 from jupyter_plan.storage import PlanStore
+
+if TYPE_CHECKING:
+    from jupyter_plan.sidebar import Sidebar
 
 INTERACTIVE_ENV = "JUPYTER_PLAN_INTERACTIVE"  # "1": widgets even without the lab extension
 
@@ -53,6 +56,7 @@ class KernelSession:
         self.undo: dict[str, tuple[EditableBridge, str]] = {}  # plan id -> (bridge, token)
         self.last_plan: str | None = None
         self.humans: list[Human] = []  # the widgets of each run, newest last (tests find them)
+        self.sidebar: Sidebar | None = None  # JupyterLab's Plans sidebar, once a panel connects
         self._saved_sigint: Any = None
 
     @classmethod
@@ -62,6 +66,19 @@ class KernelSession:
             session = cls(shell)
             shell._jupyter_plan_session = session  # type: ignore[attr-defined]
         return session
+
+    def connect_sidebar(self) -> Sidebar:
+        """Answer the Plans sidebar's ops and keep it up to date (at the first panel)."""
+        if self.sidebar is None:
+            from jupyter_plan.sidebar import Sidebar
+
+            self.sidebar = Sidebar(self).attach()
+        return self.sidebar
+
+    def changed(self) -> None:
+        """Plans or the mode changed: the sidebar (if any) shows it."""
+        if self.sidebar is not None:
+            self.sidebar.changed()
 
     # -- where and how ----------------------------------------------------------------
 
@@ -177,6 +194,8 @@ class KernelSession:
             human = WidgetHuman(title=title)
             display(human.widget)
             self.humans.append(human)
+            if self.sidebar is not None:
+                self.sidebar.watch(human.review_widget)
             return human
         if approve is not None or yes:
             return YesHuman(approve or "auto_edit")
@@ -188,8 +207,12 @@ def placeholder(text: str) -> Any:
     return display({"text/markdown": text, "text/plain": text}, raw=True, display_id=True)
 
 
-def bundle(plan: Plan) -> dict[str, Any]:
-    """The plan as Markdown plus its JSON: a saved notebook shows it anywhere."""
+def bundle(plan: Plan, resolved: ResolvedSettings, notebook: Path | None) -> dict[str, Any]:
+    """The plan as Markdown plus its JSON: a saved notebook shows it anywhere, and the
+    sidebar links to the plan's file (relative to the notebook's folder)."""
     from jupyter_plan.ui.render import plan_bundle
 
-    return plan_bundle(plan)
+    file = None  # never an absolute path of this machine in a shared notebook
+    if notebook is not None:
+        file = Path(os.path.relpath(resolved.plan_dir / f"{plan.id}.md", notebook.parent))
+    return plan_bundle(plan, file=file.as_posix() if file else None)

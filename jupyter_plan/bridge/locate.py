@@ -97,6 +97,7 @@ class CommRegistry:
         self.rejected: list[Rejection] = []
         self._bridges: dict[str, CommBridge] = {}
         self._handlers: dict[str, FrontendHandler] = {}
+        self._openers: list[Callable[[CommBridge], None]] = []
         self._lock = threading.Lock()
 
     # -- the comm target ---------------------------------------------------------------
@@ -154,6 +155,11 @@ class CommRegistry:
             self._bridges[comm.comm_id] = bridge
             self.rejected = [r for r in self.rejected if r.path != info.path]
         comm.send({"op": "ready", "args": {"protocol": PROTOCOL_VERSION}})
+        for opened in list(self._openers):
+            try:
+                opened(bridge)
+            except Exception:  # a listener's failure must not lose the panel
+                log.warning("jupyter_plan comm: on-open listener failed", exc_info=True)
         return bridge
 
     def _forget(self, bridge: CommBridge) -> None:
@@ -185,6 +191,12 @@ class CommRegistry:
                 self._handlers.pop(op, None)
             else:
                 self._handlers[op] = handler
+
+    def on_open(self, listener: Callable[[CommBridge], None]) -> None:
+        """Call ``listener(bridge)`` after each accepted panel is told ``ready`` (once each)."""
+        with self._lock:
+            if listener not in self._openers:
+                self._openers.append(listener)
 
     def _dispatch(self, bridge: CommBridge, op: str, args: dict[str, Any]) -> Any:
         handler = self._handlers.get(op)

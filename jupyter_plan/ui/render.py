@@ -214,8 +214,11 @@ def draft_html(title: str) -> str:
     )
 
 
-def plan_json(plan: Plan) -> dict[str, Any]:
-    """What the sidebar (and anyone reading a saved notebook) needs, without a kernel."""
+def plan_json(plan: Plan, *, file: str | None = None) -> dict[str, Any]:
+    """What the sidebar (and anyone reading a saved notebook) needs, without a kernel.
+
+    ``file``: the plan's Markdown file relative to the notebook's folder (a sidebar link).
+    """
     return {
         "version": PLAN_MIME_VERSION,
         "id": plan.id,
@@ -241,12 +244,13 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "created": plan.created.isoformat(),
         "updated": plan.updated.isoformat(),
         "markdown": plan.markdown,
+        "file": file,
     }
 
 
-def plan_bundle(plan: Plan) -> dict[str, Any]:
+def plan_bundle(plan: Plan, *, file: str | None = None) -> dict[str, Any]:
     """``display(plan_bundle(plan), raw=True)``: Markdown for any viewer, JSON for the sidebar."""
-    return {"text/markdown": plan_markdown(plan), PLAN_MIME: plan_json(plan)}
+    return {"text/markdown": plan_markdown(plan), PLAN_MIME: plan_json(plan, file=file)}
 
 
 _STR, _STR_OR_NULL = {"type": "string"}, {"type": ["string", "null"]}
@@ -270,6 +274,7 @@ PLAN_JSON_SCHEMA: dict[str, Any] = {
         "usage": {"type": "object", "required": ["prompt_tokens", "completion_tokens"]},
         "notebook_path": _STR_OR_NULL,
         "markdown": _STR,
+        "file": _STR_OR_NULL,
     },
 }  # fmt: skip
 
