@@ -44,7 +44,9 @@ const uiPlugin: JupyterFrontEndPlugin<void> = {
     statusBar: IStatusBar | null,
     settings: ISettingRegistry | null
   ): void => {
-    const sidebar = new PlansSidebar(tracker, bridges);
+    const sidebar = new PlansSidebar(tracker, bridges, path => {
+      void app.commands.execute('docmanager:open', { path });
+    });
     let rank = 600;
     let showStatus = true;
     addCommands(app, tracker, bridges, sidebar.id, palette);

@@ -10,6 +10,7 @@ import {
   APPROVAL_MODES,
   ApprovalMode,
   IPlanJSON,
+  KernelMode,
   JSONObject,
   PLAN_MIME,
   isObject,
@@ -38,12 +39,45 @@ export interface ICellOutputs {
   outputs: ReadonlyArray<JSONObject>;
 }
 
-export function nextMode(mode: ApprovalMode): ApprovalMode {
-  return APPROVAL_MODES[(APPROVAL_MODES.indexOf(mode) + 1) % APPROVAL_MODES.length];
+/** default → auto_edit → plan → default; from unset or yolo, default. */
+export function nextMode(mode: KernelMode): ApprovalMode {
+  const index = APPROVAL_MODES.indexOf(mode as ApprovalMode);
+  return index < 0 ? 'default' : APPROVAL_MODES[(index + 1) % APPROVAL_MODES.length];
 }
 
 export function isApprovalMode(value: unknown): value is ApprovalMode {
   return typeof value === 'string' && (APPROVAL_MODES as string[]).includes(value);
+}
+
+export function isKernelMode(value: unknown): value is KernelMode {
+  return value === null || value === 'yolo' || isApprovalMode(value);
+}
+
+/** How a mode reads in the status bar and the switcher. */
+export function modeLabel(mode: KernelMode): string {
+  return mode ?? 'as approved';
+}
+
+/**
+ * The server path of a plan's Markdown file: `file` is relative to the notebook's folder.
+ * Null when it is absent or lies outside the server's root (JupyterLab cannot open it).
+ */
+export function planFilePath(notebookPath: string, file: string | null | undefined): string | null {
+  if (!file || file.startsWith('/')) {
+    return null;
+  }
+  const parts = notebookPath.split('/').slice(0, -1);
+  for (const part of file.split('/')) {
+    if (part === '..') {
+      if (parts.length === 0) {
+        return null;
+      }
+      parts.pop();
+    } else if (part !== '.' && part !== '') {
+      parts.push(part);
+    }
+  }
+  return parts.join('/');
 }
 
 /** Plans found in saved cell outputs: newest output of a plan id wins. */
@@ -77,11 +111,11 @@ function newer(a: IPlanJSON, b: IPlanJSON): boolean {
 export class PlansModel {
   private _saved = new Map<string, IPlanEntry>();
   private _live = new Map<string, IPlanJSON>();
-  private _mode: ApprovalMode = 'default';
+  private _mode: KernelMode = null;
   private _pending: string | null = null;
   private _connection: ConnectionState = { kind: 'disconnected' };
   private _changed = new Signal<this, void>(this);
-  private _modeChanged = new Signal<this, ApprovalMode>(this);
+  private _modeChanged = new Signal<this, KernelMode>(this);
 
   constructor(readonly path: string = '') {}
 
@@ -90,15 +124,16 @@ export class PlansModel {
     return this._changed;
   }
 
-  get modeChanged(): ISignal<this, ApprovalMode> {
+  get modeChanged(): ISignal<this, KernelMode> {
     return this._modeChanged;
   }
 
-  get mode(): ApprovalMode {
+  /** The kernel's approval mode; null until one is set (builds use the approved mode). */
+  get mode(): KernelMode {
     return this._mode;
   }
 
-  set mode(mode: ApprovalMode) {
+  set mode(mode: KernelMode) {
     if (mode !== this._mode) {
       this._mode = mode;
       this._modeChanged.emit(mode);
@@ -152,7 +187,7 @@ export class PlansModel {
         plans.filter(isPlanJSON).map(p => [p.id, p] as [string, IPlanJSON])
       );
     }
-    if (isApprovalMode(args.mode)) {
+    if ('mode' in args && isKernelMode(args.mode)) {
       this.mode = args.mode;
     }
     if ('pending_approval' in args) {
@@ -166,6 +201,7 @@ export class PlansModel {
   clearLive(): void {
     this._live.clear();
     this._pending = null;
+    this.mode = null; // a new kernel starts with no mode set
     this._changed.emit();
   }
 }

@@ -9,8 +9,12 @@ export const PROTOCOL_VERSION = 1;
 export const PLAN_MIME = 'application/vnd.jupyter-plan+json';
 export const CAPABILITIES = ['edit', 'run', 'checkpoint'];
 
+/** The modes the switcher cycles through. */
 export type ApprovalMode = 'default' | 'auto_edit' | 'plan';
 export const APPROVAL_MODES: ApprovalMode[] = ['default', 'auto_edit', 'plan'];
+/** What a kernel may report: also `yolo` (set by `%plan mode yolo`), or null when unset
+ * (each build then uses the mode chosen when its plan was approved). */
+export type KernelMode = ApprovalMode | 'yolo' | null;
 export type BuildMode = 'auto_edit' | 'default';
 
 export type CellType = 'code' | 'markdown' | 'raw';
@@ -108,6 +112,8 @@ export interface IPlanJSON {
   created?: string;
   updated?: string;
   markdown?: string;
+  /** The plan's Markdown file, relative to the notebook's folder. */
+  file?: string | null;
 }
 
 /** A protocol error: answered as `{type, message}` (plus `cell_id` for CellNotFound). */

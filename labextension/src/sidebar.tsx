@@ -10,13 +10,15 @@ import * as React from 'react';
 import { IPlanBridges, PanelBridge } from './bridge';
 import { PlanCard } from './card';
 import { planIcon } from './icon';
-import { IPlanEntry, PlansModel } from './model';
+import { IPlanEntry, PlansModel, planFilePath } from './model';
 import { APPROVAL_MODES, ApprovalMode, BuildMode, JSONObject } from './protocol';
 
-export const MODE_LABELS: { [mode in ApprovalMode]: string } = {
+export const MODE_LABELS: { [mode in ApprovalMode | 'yolo' | 'unset']: string } = {
   default: 'default (ask before edits)',
   auto_edit: 'auto-edit',
-  plan: 'plan (read-only)'
+  plan: 'plan (read-only)',
+  yolo: 'yolo (set by %plan mode)',
+  unset: 'as approved (per plan)'
 };
 
 /** Send a frontend → kernel op and report failure to the person. */
@@ -43,6 +45,9 @@ interface IPlanItemProps {
   entry: IPlanEntry;
   pending: boolean;
   connected: boolean;
+  /** The plan's Markdown file (a server path), when JupyterLab can open it. */
+  file: string | null;
+  onOpenFile: (path: string) => void;
   onSelect: () => void;
   onOp: (op: string, args: JSONObject) => void;
 }
@@ -68,6 +73,19 @@ function PlanItem(props: IPlanItemProps): JSX.Element {
         <PlanCard plan={plan} />
       </div>
       {!entry.live && <div className="jp-plan-item-saved">saved in the notebook</div>}
+      {props.file && (
+        <a
+          className="jp-plan-item-file"
+          href="#"
+          title={props.file}
+          onClick={e => {
+            e.preventDefault();
+            props.onOpenFile(props.file as string);
+          }}
+        >
+          Open the plan file
+        </a>
+      )}
       {connected && entry.live && (
         <div className="jp-plan-actions">
           {reviewable && (
@@ -136,7 +154,8 @@ export class PlansSidebar extends ReactWidget {
 
   constructor(
     tracker: INotebookTracker,
-    private _bridges: IPlanBridges
+    private _bridges: IPlanBridges,
+    private _openFile: (path: string) => void = () => undefined
   ) {
     super();
     this.id = 'jupyter-plan-sidebar';
@@ -217,7 +236,7 @@ export class PlansSidebar extends ReactWidget {
             Mode{' '}
             <select
               className="jp-plan-mode-select"
-              value={model.mode}
+              value={model.mode ?? 'unset'}
               disabled={!connected}
               onChange={e => {
                 const mode = e.target.value as ApprovalMode;
@@ -227,6 +246,16 @@ export class PlansSidebar extends ReactWidget {
                 });
               }}
             >
+              {model.mode === null && (
+                <option value="unset" disabled>
+                  {MODE_LABELS.unset}
+                </option>
+              )}
+              {model.mode === 'yolo' && (
+                <option value="yolo" disabled>
+                  {MODE_LABELS.yolo}
+                </option>
+              )}
               {APPROVAL_MODES.map(mode => (
                 <option key={mode} value={mode}>
                   {MODE_LABELS[mode]}
@@ -253,6 +282,8 @@ export class PlansSidebar extends ReactWidget {
                 entry={entry}
                 pending={model.pendingApproval === entry.plan.id}
                 connected={connected}
+                file={planFilePath(bridge.path, entry.plan.file)}
+                onOpenFile={this._openFile}
                 onSelect={() => this._select(entry)}
                 onOp={(op, args) => this._op(op, args)}
               />

@@ -5,6 +5,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { IPlanBridges, PanelBridge } from './bridge';
+import { modeLabel } from './model';
 
 export class ModeStatus extends ReactWidget {
   private _bridge: PanelBridge | null = null;
@@ -40,11 +41,11 @@ export class ModeStatus extends ReactWidget {
     }
     return (
       <span
-        className={`jp-plan-statusbar-mode jp-plan-mode-${bridge.model.mode}`}
-        title="Plan approval mode (click to cycle)"
+        className={`jp-plan-statusbar-mode jp-plan-mode-${bridge.model.mode ?? 'unset'}`}
+        title="Plan approval mode for %build (click to cycle)"
         onClick={this._onClick}
       >
-        Plan: {bridge.model.mode}
+        Plan: {modeLabel(bridge.model.mode)}
       </span>
     );
   }

@@ -1,4 +1,4 @@
-import { nextMode, plansFromCells, PlansModel } from '../model';
+import { modeLabel, nextMode, planFilePath, plansFromCells, PlansModel } from '../model';
 import { IPlanJSON, JSONObject, PLAN_MIME } from '../protocol';
 
 function plan(id: string, extra: Partial<IPlanJSON> = {}): IPlanJSON {
@@ -26,15 +26,36 @@ describe('approval modes', () => {
     expect(nextMode('plan')).toBe('default');
   });
 
+  it('from unset or yolo, cycling starts at default', () => {
+    expect(nextMode(null)).toBe('default');
+    expect(nextMode('yolo')).toBe('default');
+    expect(modeLabel(null)).toBe('as approved');
+    expect(modeLabel('yolo')).toBe('yolo');
+  });
+
+  it('a kernel may report no mode or yolo; a restart forgets the mode', () => {
+    const model = new PlansModel('a.ipynb');
+    expect(model.mode).toBeNull();
+    model.applyState({ mode: 'yolo' });
+    expect(model.mode).toBe('yolo');
+    model.applyState({ plans: [] }); // no mode field: unchanged
+    expect(model.mode).toBe('yolo');
+    model.applyState({ mode: null });
+    expect(model.mode).toBeNull();
+    model.applyState({ mode: 'plan' });
+    model.clearLive();
+    expect(model.mode).toBeNull();
+  });
+
   it('modeChanged fires only on a change', () => {
     const model = new PlansModel('a.ipynb');
-    const seen: string[] = [];
+    const seen: (string | null)[] = [];
     model.modeChanged.connect((_, mode) => seen.push(mode));
     model.mode = 'default';
     model.mode = 'plan';
     model.applyState({ mode: 'auto_edit' });
     model.applyState({ mode: 'bogus' });
-    expect(seen).toEqual(['plan', 'auto_edit']);
+    expect(seen).toEqual(['default', 'plan', 'auto_edit']);
     expect(model.mode).toBe('auto_edit');
   });
 });
@@ -87,5 +108,20 @@ describe('live state', () => {
     model.clearLive();
     expect(model.plans.map(e => e.plan.id)).toEqual(['p']);
     expect(model.pendingApproval).toBeNull();
+  });
+});
+
+describe('plan file links', () => {
+  it('resolve relative to the notebook folder', () => {
+    expect(planFilePath('work/nb.ipynb', '.jupyter_plan/plans/p.md')).toBe('work/.jupyter_plan/plans/p.md');
+    expect(planFilePath('work/deep/nb.ipynb', '../.jupyter_plan/plans/p.md')).toBe('work/.jupyter_plan/plans/p.md');
+    expect(planFilePath('nb.ipynb', './plans/p.md')).toBe('plans/p.md');
+  });
+
+  it('are absent when missing, absolute or outside the server root', () => {
+    expect(planFilePath('nb.ipynb', null)).toBeNull();
+    expect(planFilePath('nb.ipynb', undefined)).toBeNull();
+    expect(planFilePath('nb.ipynb', '/home/me/p.md')).toBeNull();
+    expect(planFilePath('work/nb.ipynb', '../../p.md')).toBeNull();
   });
 });
