@@ -16,7 +16,7 @@ import json
 import sys
 from typing import Any
 
-from jupyterlab.browser_check import BrowserApp, run_test
+from jupyterlab.browser_check import BrowserApp, run_test  # type: ignore[import-untyped]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -57,7 +57,7 @@ async def run_browser(url: str) -> None:
     print(f"browser check: JupyterLab started with no errors; activated {ours}", flush=True)
 
 
-class ChromiumBrowserApp(BrowserApp):  # type: ignore[misc]
+class ChromiumBrowserApp(BrowserApp):
     """JupyterLab's BrowserApp with this module's driver."""
 
     name = __name__
