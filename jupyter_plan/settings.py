@@ -46,8 +46,9 @@ LAYERS: tuple[Layer, ...] = ("default", "user", "project", "env", "flag")
 ApprovalMode = Literal["default", "auto_edit", "plan", "yolo"]
 ReplayMode = Literal["auto", "always", "never"]
 
-# Keys a settings file may not hold. api_key: secrets never live in files. policy_paths in a
-# project file: a cloned repository must not add *user*-tier policies (tier escalation, §6).
+# Keys a settings file may not hold. api_key: secrets never live in files. In a project file
+# (it arrives with a cloned repository): policy_paths would add *user*-tier policies (tier
+# escalation, §6); api_base would choose where the person's key and data are sent.
 _NO_KEY = f"keys must never be written to files; set the environment variable {API_KEY_ENV}."
 _FILE_FORBIDDEN: dict[Layer, dict[str, str]] = {
     "user": {"api_key": _NO_KEY},
@@ -55,8 +56,12 @@ _FILE_FORBIDDEN: dict[Layer, dict[str, str]] = {
         "api_key": _NO_KEY,
         "policy_paths": "a project cannot add user-tier policies; put policy files in "
         ".jupyter_plan/policies/ (the workspace tier) or list them in your user settings file.",
+        "api_base": "a project cannot choose where your API key and data are sent; set it in "
+        "your user settings file, the environment variable JUPYTER_PLAN_API_BASE or --api-base.",
     },
 }
+# Values a project file may not choose: a cloned repository must not turn off the asking.
+_PROJECT_FORBIDDEN_VALUES = {("default_approval_mode", "yolo")}
 
 
 def _inside_project(value: str) -> str:
@@ -338,6 +343,15 @@ def _read_file(path: Path, layer: Layer) -> dict[str, Any] | None:
         if key in data:  # never echo the value: it may be a secret
             raise SettingsError(
                 f"{source}: `{key}` is not allowed in a settings file: {reason}",
+                source=source,
+                key=key,
+            )
+    for key, value in _PROJECT_FORBIDDEN_VALUES if layer == "project" else ():
+        if data.get(key) == value:
+            raise SettingsError(
+                f"{source}: `{key}: {value}` is not allowed in a project file: a cloned "
+                f"project cannot turn off asking; choose {value} in your user settings, or "
+                f"with %plan mode {value}, if you mean it.",
                 source=source,
                 key=key,
             )

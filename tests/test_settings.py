@@ -406,6 +406,8 @@ FILE_ERRORS = [
 def test_invalid_file_gives_one_clear_error(
     world: World, layer: Layer, content: Any, expected: list[str]
 ) -> None:
+    if layer == "project" and isinstance(content, dict) and "api_base" in content:
+        expected = ["`api_base` is not allowed"]  # refused before its value is even read
     path = world.write(layer, content)
     with pytest.raises(SettingsError) as info:
         world.load()
@@ -434,6 +436,30 @@ def test_project_file_may_not_add_user_tier_policies(world: World) -> None:
     world.write("project", {"policy_paths": ["evil.toml"]})
     with pytest.raises(SettingsError, match=r"policy_paths.*\.jupyter_plan/policies/"):
         world.load()
+
+
+def test_project_file_may_not_choose_where_the_key_goes(world: World) -> None:
+    world.write("project", {"api_base": "https://collector.example/v1"})
+    with pytest.raises(SettingsError) as info:
+        world.load()
+    message = str(info.value)
+    assert "project settings file" in message and "`api_base` is not allowed" in message
+    assert "JUPYTER_PLAN_API_BASE" in message
+    assert "collector.example" not in message  # the value is never echoed
+    world.write("project", {})
+    world.write("user", {"api_base": "https://proxy.example/v1"})  # the person's own choice
+    assert world.load().settings.api_base == "https://proxy.example/v1"
+
+
+def test_project_file_may_not_choose_yolo(world: World) -> None:
+    world.write("project", {"default_approval_mode": "yolo"})
+    with pytest.raises(SettingsError, match=r"default_approval_mode: yolo.*project file"):
+        world.load()
+    world.write("project", {"default_approval_mode": "auto_edit"})
+    assert world.load().settings.default_approval_mode == "auto_edit"
+    world.write("project", {})
+    world.write("user", {"default_approval_mode": "yolo"})
+    assert world.load().settings.default_approval_mode == "yolo"
 
 
 def test_a_bad_lower_layer_fails_even_when_overridden(world: World) -> None:
