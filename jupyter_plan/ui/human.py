@@ -23,8 +23,8 @@ from jupyter_plan.models import (
     ReviewDecision,
 )
 from jupyter_plan.ui.approval import ApprovalCard
+from jupyter_plan.ui.progress import EventLike
 from jupyter_plan.ui.question import QuestionCard
-from jupyter_plan.ui.render import EventLike
 from jupyter_plan.ui.review import PlanReviewWidget
 
 if TYPE_CHECKING:

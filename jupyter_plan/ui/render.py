@@ -1,4 +1,4 @@
-"""Pure rendering: a plan, progress, diffs and prompts as Markdown, HTML and a MIME bundle.
+"""Pure rendering: a plan, diffs and prompts as Markdown, HTML and a MIME bundle.
 
 No widgets here, so every view is testable as a string. Model-provided text is untrusted
 (a prompt injection can put ``<img onerror=…>`` in a step title): HTML escapes all of it, and
@@ -12,9 +12,8 @@ import difflib
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from collections.abc import Iterable
+from typing import Any
 
 from jupyter_plan.models import (
     Answer,
@@ -280,57 +279,6 @@ PLAN_JSON_SCHEMA: dict[str, Any] = {
 
 
 # -- progress -------------------------------------------------------------------------
-
-
-class EventLike(Protocol):
-    """Structurally :class:`jupyter_plan.agent.loop.LoopEvent` (not imported: stays light)."""
-
-    kind: str
-    turn: int
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What the status line shows; :func:`advance` folds loop events into it."""
-
-    turn: int = 0
-    activity: str = "starting"
-    tokens: int = 0
-    cost_usd: float | None = None
-    elapsed: float = 0.0
-
-
-def advance(progress: Progress, event: EventLike, elapsed: float) -> Progress:
-    data: Mapping[str, Any] = event.data
-    p = replace(progress, turn=max(progress.turn, event.turn), elapsed=elapsed)
-    if event.kind == "turn":
-        return replace(p, activity="waiting for the model")
-    if event.kind == "text":
-        return replace(p, activity="writing")
-    if event.kind == "tool_call":
-        return replace(p, activity=f"running {data.get('name', 'a tool')}")
-    if event.kind == "tool_result":
-        verb = "done" if data.get("ok", True) else "failed"
-        return replace(p, activity=f"{data.get('name', 'tool')} {verb}")
-    if event.kind == "usage":
-        usage = Usage.model_validate(data.get("usage", {}))
-        return replace(p, tokens=usage.total_tokens, cost_usd=usage.cost_usd)
-    return p
-
-
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole}s" if whole < 60 else f"{whole // 60}:{whole % 60:02d}"
-
-
-def status_text(progress: Progress) -> str:
-    """``Turn 3 · running read_cell · 1,234 tokens · $0.0123 · 0:42``."""
-    parts = [f"Turn {progress.turn}", progress.activity, f"{progress.tokens:,} tokens"]
-    if progress.cost_usd is not None:
-        parts.append(f"${progress.cost_usd:.4f}")
-    parts.append(_clock(progress.elapsed))
-    return " · ".join(parts)
 
 
 def status_html(text: str) -> str:

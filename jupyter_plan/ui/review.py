@@ -21,6 +21,7 @@ from traitlets import Bool, Instance, Unicode, observe
 from jupyter_plan.models import BuildMode, Plan, ReviewDecision, Step
 from jupyter_plan.ui import controls, render
 from jupyter_plan.ui.outcome import Locked, Outcome
+from jupyter_plan.ui.progress import EventLike, Progress, advance, status_text
 
 StepStatus = Literal["pending", "in_progress", "done", "failed", "skipped"]
 
@@ -59,7 +60,7 @@ class PlanReviewWidget(widgets.VBox):
         self._loop = loop
         self._lock = threading.RLock()
         self._outcome: Outcome[ReviewDecision] | None = None
-        self._progress = render.Progress()
+        self._progress = Progress()
         self._started: float | None = None
         self._title = title
         self.plan_view = controls.html("jp-plan-view", render.draft_html(title))
@@ -244,19 +245,19 @@ class PlanReviewWidget(widgets.VBox):
 
     # -- progress (any thread) ------------------------------------------------------
 
-    def on_event(self, event: render.EventLike) -> None:
+    def on_event(self, event: EventLike) -> None:
         """An agent-loop listener: folds the event into the status line."""
         now = time.monotonic()
         with self._lock:
             if self._started is None:
                 self._started = now
-            self._progress = render.advance(self._progress, event, now - self._started)
-            self.status_line = render.status_text(self._progress)
+            self._progress = advance(self._progress, event, now - self._started)
+            self.status_line = status_text(self._progress)
 
     def reset_progress(self) -> None:
         """Start the status line over (e.g. when ``%build`` starts)."""
         with self._lock:
-            self._progress, self._started, self.status_line = render.Progress(), None, ""
+            self._progress, self._started, self.status_line = Progress(), None, ""
 
     def set_step(self, step_id: str, status: StepStatus, note: str | None = None) -> None:
         """Tick a step during a build (``note`` replaces the step's note)."""

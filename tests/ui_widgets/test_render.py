@@ -22,6 +22,7 @@ from jupyter_plan.models import (
     Step,
 )
 from jupyter_plan.ui import render
+from jupyter_plan.ui.progress import Progress, advance, status_text
 
 from .conftest import HOSTILE, hostile_plan, large_plan, small_plan
 
@@ -219,15 +220,15 @@ EVENTS = [
 
 
 def test_status_line_folds_loop_events() -> None:
-    progress = render.Progress()
+    progress = Progress()
     for event, elapsed, expected in EVENTS:
-        progress = render.advance(progress, event, elapsed)
-        assert render.status_text(progress) == expected
+        progress = advance(progress, event, elapsed)
+        assert status_text(progress) == expected
 
 
 def test_status_html_escapes() -> None:
     event = LoopEvent("tool_call", 1, {"name": "<img src=x onerror=1>"})
-    text = render.status_text(render.advance(render.Progress(), event, 0))
+    text = status_text(advance(Progress(), event, 0))
     assert "<img" not in render.status_html(text)
     assert render.status_html("") == ""
 
