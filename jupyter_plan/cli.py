@@ -1,4 +1,4 @@
-"""The ``jupyter-plan`` command line: inspect and test policies without a kernel.
+"""The ``jupyter-plan`` command line: policies and plan reports, without a kernel.
 
 Exit status: 0 when the command ran (whatever the decision), 2 with a message on bad input
 (unknown flags, bad JSON, a malformed policy or settings file).
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="jupyter-plan", description="Plan Mode for Jupyter: policy tools."
+        prog="jupyter-plan", description="Plan Mode for Jupyter, from the command line."
     )
     top = parser.add_subparsers(title="commands")
     policy = top.add_parser("policy", help="check, list and validate tool-call policies")
@@ -78,6 +78,19 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="report every problem in policy files")
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(run=_validate)
+
+    export = top.add_parser(
+        "export", help="write a report of a notebook's plans (Markdown or HTML)"
+    )
+    export.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file")
+    export.add_argument("--format", choices=("md", "html"), default="md", help="default: md")
+    export.add_argument(
+        "--output",
+        metavar="PATH",
+        help="where to write it (default: NOTEBOOK's stem + .plans.md/.html beside it; "
+        "'-': standard output)",
+    )
+    export.set_defaults(run=_export)
     return parser
 
 
@@ -151,6 +164,17 @@ def _validate(ns: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) in {len(ns.files)} file(s)", file=sys.stderr)
         return 2
     print(f"ok: {count} rule(s) in {len(ns.files)} file(s)")
+    return 0
+
+
+def _export(ns: argparse.Namespace) -> int:
+    from jupyter_plan.export import export  # plans, transcripts, mistune: only for this command
+
+    text, written = export(Path(ns.notebook), ns.format, ns.output)
+    if written is None:
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {written}")
     return 0
 
 
