@@ -125,12 +125,12 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
 
     session = KernelSession.of(shell)
     flags = _flags(args)
-    mode = Mode.AUTO_EDIT if args.auto_edit else Mode.DEFAULT if args.manual else session.mode
     try:
         resolved, _ = session.resolve(flags)
         target = choose_plan(session.store(resolved), args.plan_id or None)
     except _expected() as exc:
         raise UsageError(explain(exc)) from None
+    mode = build_mode(args, session.mode, target, resolved.settings.default_approval_mode)
     human = session.human(f"Build: {target.title}", None, yes=args.yes)
     review = getattr(human, "review_widget", None)
     if review is not None:
@@ -183,6 +183,21 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
         session.changed()
 
     _run(session, run, done, fail, quiet=(BuildRefused,))  # "already built" is no error
+
+
+def build_mode(
+    args: argparse.Namespace, session_mode: Mode | None, plan: Plan, default: str
+) -> Mode | None:
+    """The mode a build runs in; the first that says wins: ``--auto-edit``/``--manual``,
+    the session's (``%plan mode``, the sidebar), the plan's approval, the settings' default.
+    None: the builder uses the plan's approval."""
+    if args.auto_edit:
+        return Mode.AUTO_EDIT
+    if args.manual:
+        return Mode.DEFAULT
+    if session_mode is not None:
+        return session_mode
+    return None if plan.build_mode else Mode.parse(default)
 
 
 def undo(shell: InteractiveShell, args: argparse.Namespace) -> None:
