@@ -6,9 +6,13 @@ import neither litellm nor ipywidgets (they load at the first plan).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 __version__ = "0.1.0"
+
+# bridge.base.PROTOCOL_VERSION (tests check they agree); repeated so %load_ext stays light.
+_PROTOCOL_VERSION = 1
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -27,6 +31,18 @@ def load_ipython_extension(ipython: Any) -> None:
             _open_panel(ipython, comm, msg)
 
         comm.get_comm_manager().register_target("jupyter_plan", open_panel)
+        _announce(comm)
+
+
+def _announce(comm_package: Any) -> None:
+    """A tab opened before ``%load_ext`` found no target and gave up: ring it to retry."""
+    try:
+        doorbell = comm_package.create_comm(
+            target_name="jupyter_plan", data={"op": "announce", "protocol": _PROTOCOL_VERSION}
+        )
+        doorbell.close()
+    except Exception:  # no frontend listening is normal (nbclient, a console)
+        logging.getLogger(__name__).debug("jupyter_plan: announce failed", exc_info=True)
 
 
 def _open_panel(shell: Any, comm: Any, msg: dict[str, Any]) -> None:
