@@ -77,6 +77,9 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
     flags = _flags(args)
     try:
         resolved, notebook = session.resolve(flags)
+        if not resolved.settings.plan.enabled:
+            source = resolved.sources["plan.enabled"]
+            raise UsageError(f"%%plan is turned off: plan.enabled = false ({source})")
         bridge = session.bridge(flags)
     except _expected() as exc:
         raise UsageError(explain(exc)) from None

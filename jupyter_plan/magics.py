@@ -59,7 +59,7 @@ class PlanMagics(Magics):
         if not words:
             return commands.show(self.ip, None, args)
         subcommands = {"list": commands.list_plans, "show": commands.show, "mode": commands.mode}
-        if words[0] in subcommands and (words[0] != "show" or len(words) == 2):
+        if words[0] in subcommands and (words[0] != "show" or len(words) <= 2):
             return subcommands[words[0]](self.ip, words[1:], args)
         return commands.plan(self.ip, " ".join(words), args)
 

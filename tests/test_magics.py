@@ -48,6 +48,7 @@ def test_plan_policy_check_from_the_kernel(shell, capsys: pytest.CaptureFixture[
     ("line", "message"),
     [
         ("", "no plans yet"),
+        ("show", "no plans yet"),  # shows the latest plan; never plans the task "show"
         ("show nope", "no plan 'nope'|PlanNotFound"),
         ("mode fast", "'fast' is not a mode"),
         ("policy check --tool x --args '{bad'", "exit status 2"),
@@ -57,3 +58,10 @@ def test_plan_policy_check_from_the_kernel(shell, capsys: pytest.CaptureFixture[
 def test_usage_errors(shell, line: str, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UsageError, match=message):
         shell.run_line_magic("plan", line)
+
+
+def test_plan_is_refused_when_turned_off(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".jupyter_plan").mkdir()
+    (tmp_path / ".jupyter_plan" / "settings.json").write_text('{"plan": {"enabled": false}}')
+    with pytest.raises(UsageError, match=r"turned off: plan.enabled = false \(project settings"):
+        shell.run_cell_magic("plan", "", "Chart revenue")
