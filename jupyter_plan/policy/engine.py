@@ -7,6 +7,11 @@ No rule: ask_user when a person can answer, deny when headless.
 Plan mode is a boundary (:meth:`PolicyEngine.plan_protected`): a call that could change
 anything outside the plan directory may be allowed or asked only by a workspace, user or
 admin rule that names ``plan`` in its ``modes``. Any other rule can only deny it.
+
+jupyter-plan's own configuration (the project's ``.jupyter_plan`` folder outside the plan
+directory, the user and admin folders: settings, policies, skills) is never written by a
+tool, in any mode, whatever the rules say (:meth:`PolicyEngine.config_protected`): an agent
+that could edit the policies could grant itself the next run.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jupyter_plan.policy.paths import PathEscapeError, confine
+from jupyter_plan.policy.paths import PathEscapeError, confine, is_inside
 from jupyter_plan.policy.shell import split_command
 from jupyter_plan.policy.types import (
     PLAN_PROTECTED_KINDS,
@@ -60,9 +65,13 @@ class PolicyEngine:
         *,
         plan_dir: str | os.PathLike[str] | None = None,
         audit: Auditor | None = None,
+        config_dirs: Iterable[str | os.PathLike[str]] = (),
+        workspace_root: str | os.PathLike[str] | None = None,
     ) -> None:
         self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=precedence))
         self.plan_dir = Path(plan_dir) if plan_dir is not None else None
+        self.config_dirs = tuple(os.path.realpath(d) for d in config_dirs)
+        self.workspace_root = Path(workspace_root) if workspace_root is not None else None
         self.audit = audit
         self._exact: dict[str, list[Rule]] = {}
         self._wild: list[tuple[re.Pattern[str], Rule]] = []
@@ -125,6 +134,23 @@ class PolicyEngine:
                     return f"Plan mode writes only inside the plan directory: {exc}"
         return None
 
+    def config_protected(self, args: Mapping[str, Any], kind: ToolKind) -> str | None:
+        """Why this call would write jupyter-plan's own configuration, or None."""
+        if kind is not ToolKind.WRITE or not self.config_dirs:
+            return None
+        base = os.fspath(self.workspace_root or Path.cwd())
+        for p in (args[k] for k in PATH_ARGS if isinstance(args.get(k), str)):
+            real = os.path.realpath(os.path.join(base, p))  # absolute p: join returns p
+            if self.plan_dir is not None and is_inside(real, self.plan_dir):
+                continue
+            for folder in self.config_dirs:
+                if _under(real, folder):
+                    return (
+                        f"{p!r} is inside jupyter-plan's configuration ({folder}): settings, "
+                        "policies and skills are edited by people, never by a tool."
+                    )
+        return None
+
     # -- deciding ---------------------------------------------------------------------
 
     def decide(
@@ -156,6 +182,9 @@ class PolicyEngine:
 
     def _decide_one(self, call: _Call, command: str | None = None) -> PolicyDecision:
         """The first rule in precedence order whose conditions all hold decides."""
+        guarded = self.config_protected(call.args, call.kind)
+        if guarded:
+            return call.record(Decision.DENY, None, guarded)
         boundary = self.plan_protected(call.tool, call.args, call.kind) if call.plan else None
         for rule in self.candidates(call.tool, call.mode, call.interactive):
             if boundary and not may_open_plan_boundary(rule):
@@ -244,6 +273,13 @@ class PolicyEngine:
         self, tools: Sequence[str], mode: Mode | str, *, interactive: bool = True
     ) -> list[str]:
         return [t for t in tools if not self.denies_outright(t, mode, interactive=interactive)]
+
+
+def _under(path: str, folder: str) -> bool:
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # different drives on Windows
+        return False
 
 
 def _command_matches(rule: Rule, command: str | None) -> bool:

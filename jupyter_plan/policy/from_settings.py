@@ -54,4 +54,14 @@ def engine_from(
     files = discover(root, resolved.user_dir, admin_dir(env), extra)
     audit = resolved.settings.audit
     log = AuditLog(resolved.settings.audit_file(root)) if audit.enabled else None
-    return PolicyEngine(load_rules(files), plan_dir=resolved.plan_dir, audit=log)
+    from jupyter_plan.settings import PROJECT_MARKER
+
+    # Never written by a tool: settings, policies and skills (the engine's config guard).
+    config = [root / PROJECT_MARKER, resolved.user_dir, admin_dir(env)]
+    return PolicyEngine(
+        load_rules(files),
+        plan_dir=resolved.plan_dir,
+        audit=log,
+        config_dirs=config,
+        workspace_root=root,
+    )
