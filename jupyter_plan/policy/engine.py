@@ -8,10 +8,10 @@ Plan mode is a boundary (:meth:`PolicyEngine.plan_protected`): a call that could
 anything outside the plan directory may be allowed or asked only by a workspace, user or
 admin rule that names ``plan`` in its ``modes``. Any other rule can only deny it.
 
-jupyter-plan's own configuration (the project's ``.jupyter_plan`` folder outside the plan
-directory, the user and admin folders: settings, policies, skills) is never written by a
-tool, in any mode, whatever the rules say (:meth:`PolicyEngine.config_protected`): an agent
-that could edit the policies could grant itself the next run.
+jupyter-plan's own configuration (the project's settings file, policies and skills, the
+user and admin folders) is never written by a tool, in any mode, whatever the rules say
+(:meth:`PolicyEngine.config_protected`): an agent that could edit the policies could grant
+itself the next run.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jupyter_plan.policy.paths import PathEscapeError, confine, is_inside
+from jupyter_plan.policy.paths import PathEscapeError, confine
 from jupyter_plan.policy.shell import split_command
 from jupyter_plan.policy.types import (
     PLAN_PROTECTED_KINDS,
@@ -65,12 +65,12 @@ class PolicyEngine:
         *,
         plan_dir: str | os.PathLike[str] | None = None,
         audit: Auditor | None = None,
-        config_dirs: Iterable[str | os.PathLike[str]] = (),
+        config_paths: Iterable[str | os.PathLike[str]] = (),
         workspace_root: str | os.PathLike[str] | None = None,
     ) -> None:
         self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=precedence))
         self.plan_dir = Path(plan_dir) if plan_dir is not None else None
-        self.config_dirs = tuple(os.path.realpath(d) for d in config_dirs)
+        self.config_paths = tuple(os.path.realpath(d) for d in config_paths)
         self.workspace_root = Path(workspace_root) if workspace_root is not None else None
         self.audit = audit
         self._exact: dict[str, list[Rule]] = {}
@@ -136,14 +136,12 @@ class PolicyEngine:
 
     def config_protected(self, args: Mapping[str, Any], kind: ToolKind) -> str | None:
         """Why this call would write jupyter-plan's own configuration, or None."""
-        if kind is not ToolKind.WRITE or not self.config_dirs:
+        if kind is not ToolKind.WRITE or not self.config_paths:
             return None
         base = os.fspath(self.workspace_root or Path.cwd())
         for p in (args[k] for k in PATH_ARGS if isinstance(args.get(k), str)):
             real = os.path.realpath(os.path.join(base, p))  # absolute p: join returns p
-            if self.plan_dir is not None and is_inside(real, self.plan_dir):
-                continue
-            for folder in self.config_dirs:
+            for folder in self.config_paths:  # a plan.directory set in there is guarded too
                 if _under(real, folder):
                     return (
                         f"{p!r} is inside jupyter-plan's configuration ({folder}): settings, "

@@ -57,11 +57,13 @@ def engine_from(
     from jupyter_plan.settings import PROJECT_MARKER
 
     # Never written by a tool: settings, policies and skills (the engine's config guard).
-    config = [root / PROJECT_MARKER, resolved.user_dir, admin_dir(env)]
+    marker = root / PROJECT_MARKER
+    config = [marker / "settings.json", marker / "policies", marker / "skills"]
+    config += [resolved.user_dir, admin_dir(env)]
     return PolicyEngine(
         load_rules(files),
         plan_dir=resolved.plan_dir,
         audit=log,
-        config_dirs=config,
+        config_paths=config,
         workspace_root=root,
     )

@@ -63,6 +63,16 @@ def test_a_symlink_into_the_config_is_seen_through(project: Path) -> None:
     assert d.decision is Decision.DENY and "configuration" in d.reason
 
 
+def test_a_plan_directory_set_inside_the_skills_is_still_guarded(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / ".jupyter_plan" / "settings.json").write_text(
+        '{"plan": {"directory": ".jupyter_plan/skills"}}'
+    )
+    d = engine_for(project).decide("write_file", {"file_path": ".jupyter_plan/skills/p.md"}, "plan")
+    assert d.decision is Decision.DENY and "configuration" in d.reason
+
+
 def test_the_plan_directory_and_the_project_are_not_config(project: Path) -> None:
     engine = engine_for(project)
     plan = engine.decide("write_file", {"file_path": ".jupyter_plan/plans/p.md"}, Mode.PLAN)
