@@ -120,15 +120,15 @@ class Settings(_Strict):
     )
     api_key: SecretStr | None = Field(
         None,
-        description=f"API key for the model API. Only from {API_KEY_ENV} or an explicit flag; "
+        description=f"API key for the model API. Only from the environment variable {API_KEY_ENV}; "
         "a settings file holding it is an error. Null lets litellm use the provider's own "
         "variables (OPENAI_API_KEY, ...).",
     )
     default_approval_mode: ApprovalMode = Field(
         "default",
-        description="Mode a session starts in: `plan` read-only, `default` asks before each "
-        "edit or run, `auto_edit` allows edits and asks for riskier calls, `yolo` allows "
-        "everything no rule denies.",
+        description="Mode `%build` uses when no flag, `%plan mode` or approval chose one: `plan` "
+        "read-only, `default` asks before each edit or run, `auto_edit` allows edits and asks "
+        "for riskier calls, `yolo` allows everything no rule denies (not from a project file).",
     )
     plan: PlanSettings = Field(default_factory=PlanSettings, description="Plans.")
     policy_paths: tuple[str, ...] = Field(
