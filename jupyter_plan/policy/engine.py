@@ -233,7 +233,10 @@ class PolicyEngine:
             d = self._decide_one(call.with_command(part.text), part.text)
             redirect_ok = d.rule is not None and d.rule.allow_redirection
             if d.decision is Decision.ALLOW and part.redirects_output and not redirect_ok:
-                d = d.but(Decision.ASK_USER, "output redirection needs approval")
+                if call.plan:  # a write outside the plan directory: not even asked
+                    d = d.but(Decision.DENY, "plan mode is read-only: no output redirection")
+                else:
+                    d = d.but(Decision.ASK_USER, "output redirection needs approval")
             parts.append((part.text, d))
         worst_command, worst = max(parts, key=lambda p: SEVERITY[p[1].decision])
         if not split.compound:

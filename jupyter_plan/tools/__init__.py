@@ -15,10 +15,12 @@ if TYPE_CHECKING:
 
 def plan_tools() -> ToolRegistry:
     """Every plan-mode tool: reading the notebook, kernel, workspace and skills, asking the
-    person, writing the plan document and submitting it."""
-    from jupyter_plan.tools import files, interact, kernel, notebook, plan_doc, skills
+    person, writing the plan document and submitting it; and the shell, which the policy
+    hides in plan mode unless a rule naming ``plan`` allows a command (``git log``, say)."""
+    from jupyter_plan.tools import build, files, interact, kernel, notebook, plan_doc, skills
     from jupyter_plan.tools.base import ToolRegistry
 
+    shell = [t for t in build.TOOLS if t.name == "run_shell_command"]
     return ToolRegistry(
         [
             *notebook.TOOLS,
@@ -27,6 +29,7 @@ def plan_tools() -> ToolRegistry:
             *skills.TOOLS,
             *interact.TOOLS,
             *plan_doc.TOOLS,
+            *shell,
         ]
     )
 
