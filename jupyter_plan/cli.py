@@ -91,7 +91,26 @@ def _parser() -> argparse.ArgumentParser:
         "'-': standard output)",
     )
     export.set_defaults(run=_export)
+
+    run = top.add_parser(
+        "run", help="execute a notebook headless; plans replay, built cells are kept"
+    )
+    run.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file (left unchanged)")
+    run.add_argument(
+        "--output",
+        metavar="PATH",
+        help="the executed notebook (default: NOTEBOOK's stem + .executed.ipynb beside it)",
+    )
+    run.add_argument("--html", action="store_true", help="also write an HTML copy beside it")
+    run.add_argument("--timeout", type=int, default=600, help="seconds per cell (default: 600)")
+    run.set_defaults(run=_run_notebook)
     return parser
+
+
+def _run_notebook(ns: argparse.Namespace) -> int:
+    from jupyter_plan.run_notebook import main as run_main  # nbclient: only for this command
+
+    return run_main(ns.notebook, ns.output, ns.html, ns.timeout)
 
 
 def _engine(ns: argparse.Namespace) -> PolicyEngine:

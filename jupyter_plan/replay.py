@@ -43,7 +43,10 @@ from jupyter_plan.transcript import (
     digest,
 )
 
-FIX = "re-plan live with replay='never', or re-record (delete the transcript and run again)"
+FIX = (
+    "re-plan live with replay='never' (in .jupyter_plan/settings.json; needs a model), or "
+    "re-record (delete the transcript and run again)"
+)
 _EVENTS = (AskEvent, ReviewEvent, ConfirmEvent)
 
 
@@ -53,11 +56,34 @@ class ReplayDrift(RuntimeError):
     ``what`` is ``"model"`` or ``"person"``; ``turn`` the 1-based model turn or person event.
     """
 
-    def __init__(self, what: str, turn: int, problem: str, path: Path | None) -> None:
+    def __init__(
+        self,
+        what: str,
+        turn: int,
+        problem: str,
+        path: Path | None,
+        *,
+        plan_id: str | None = None,
+        revision: int | None = None,
+        kind: str = "plan",
+    ) -> None:
         where = f" (transcript {path})" if path else ""
         label = "model turn" if what == "model" else "person event"
-        super().__init__(f"replay drift at {label} {turn}{where}: {problem}\nTo fix: {FIX}.")
+        run = ""
+        if plan_id:
+            run = f" of the {'build of ' if kind == 'build' else ''}plan {plan_id!r}"
+            run += f" revision {revision}" if revision else ""
+        fix = FIX
+        if path is not None:
+            fix = (
+                "if the change was meant, re-plan live with replay='never' (in "
+                ".jupyter_plan/settings.json; needs a model), or re-record: delete "
+                f"{path} and run the notebook again with a model and replay='auto', then "
+                "commit the new transcript"
+            )
+        super().__init__(f"replay drift at {label} {turn}{where}{run}: {problem}\nTo fix: {fix}.")
         self.what, self.turn, self.path = what, turn, path
+        self.plan_id, self.revision = plan_id, revision
 
 
 def _fingerprint(request: ModelRequest) -> str:
@@ -152,7 +178,16 @@ class _Replayer:
         self.used = 0  # turns (or person events) answered so far
 
     def _drift(self, problem: str, turn: int | None = None) -> NoReturn:
-        raise ReplayDrift(self.what, turn or self.used, problem, self.transcript.path)
+        t = self.transcript
+        raise ReplayDrift(
+            self.what,
+            turn or self.used,
+            problem,
+            t.path,
+            plan_id=t.plan_id,
+            revision=t.revision,
+            kind=t.kind,
+        )
 
 
 class ReplayClient(_Replayer):

@@ -273,6 +273,47 @@ def find_transcript(
     return Lookup(key, Path(plan_dir), best, tuple(broken))
 
 
+def nearest_transcript(
+    plan_dir: Path,
+    *,
+    kind: TranscriptKind,
+    plan_id: str | None,
+    task: str,
+    context: str,
+) -> Path | None:
+    """The recording this run most likely replays, though its key no longer matches.
+
+    Recordings of ``plan_id`` (a build's plan, ``%%plan --id``) or, without one, plan
+    recordings made on the same notebook; the one whose first request is closest to
+    ``task`` + ``context``. Replaying it stops at the first turn with a diff of what
+    changed, instead of calling a model that is not there.
+    """
+    import difflib
+
+    pattern = f"*/{'transcript' if kind == 'plan' else 'build'}.r*.json"
+    notebook = context.split(":", 1)[0] if context.startswith("Notebook outline of ") else ""
+    wanted = f"{task}\n{context}"
+    best: tuple[float, datetime, Path] | None = None
+    for path in sorted(Path(plan_dir).glob(pattern)):
+        try:
+            recorded = Transcript.load(path)
+        except TranscriptError:
+            continue
+        if recorded.kind != kind or not recorded.model_turns:
+            continue
+        if plan_id is not None and recorded.plan_id != plan_id:
+            continue
+        first = " ".join(
+            str(m.get("content") or "") for m in recorded.messages_at(1) if m.get("role") == "user"
+        )
+        if plan_id is None and notebook not in first:
+            continue
+        score = difflib.SequenceMatcher(None, first, wanted, autojunk=False).quick_ratio()
+        if best is None or (score, recorded.created) > best[:2]:
+            best = (score, recorded.created, path)
+    return best[2] if best else None
+
+
 @dataclass(frozen=True)
 class ReplayChoice:
     replay: bool  # False: call the model live and record a new transcript

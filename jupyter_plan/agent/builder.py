@@ -1,8 +1,11 @@
 """Build an approved plan: a fresh agent thread seeded with the plan, gated by the policy.
 
 The notebook is checkpointed before the first change, so one action undoes the build.
-Built cells carry ``metadata.jupyter_plan = {plan_id, revision, step_id}``; a plan already
-built at its revision is not built twice (unless asked to).
+Built cells carry ``metadata.jupyter_plan = {plan_id, revision, step_id}``; a plan whose
+cells for its revision are in the notebook is not built twice (unless asked to). The notebook
+is the truth, not the plan file's status: a "built" plan whose cells are not in the notebook
+(a fresh run of a plan notebook saved without them) is built again, from its transcript when
+one matches, and a replay leaves the plan file as recorded.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jupyter_plan.agent.client import ModelClient
 from jupyter_plan.agent.context import build_outline, token_counter
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
+from jupyter_plan.agent.planner import LabelledBridge
 from jupyter_plan.agent.runs import live_client, open_transcript, policy_for, render
 from jupyter_plan.bridge.base import EditableBridge
 from jupyter_plan.models import NotebookSnapshot, Plan, PlanStatus, Step
@@ -87,8 +91,9 @@ def built_cells(snapshot: NotebookSnapshot, plan: Plan) -> list[str]:
 async def run_build(run: BuildRun) -> BuildOutcome:
     settings = run.resolved.settings
     store = PlanStore(run.resolved.plan_dir)
-    plan = choose_plan(store, run.plan_id)
-    snapshot = await run.bridge.get_notebook()
+    plan = original = choose_plan(store, run.plan_id)
+    bridge = cast(EditableBridge, LabelledBridge(run.bridge, run.resolved.project_root))
+    snapshot = await bridge.get_notebook()
     _check_buildable(plan, snapshot, run.rebuild)
     mode = run.mode or Mode.parse(plan.build_mode or "default")
 
@@ -115,7 +120,7 @@ async def run_build(run: BuildRun) -> BuildOutcome:
     steps = {s.id: s.model_copy(update={"status": "pending", "note": None}) for s in plan.steps}
     state = BuildState(plan.id, plan.revision, steps, on_step=run.on_step)
     ctx = ToolContext(
-        bridge=run.bridge,
+        bridge=bridge,
         workspace_root=run.resolved.project_root,
         plan_dir=run.resolved.plan_dir,
         human=session.human,
@@ -159,9 +164,11 @@ async def run_build(run: BuildRun) -> BuildOutcome:
         if result.outcome is not Outcome.ANSWERED:  # pragma: no cover - no exit_plan_mode here
             raise LoopStopped("the build ended without a summary")
     except BaseException:
-        store.save(_finish(plan, steps, loop, failed=True))
+        store.save(original if session.replayed else _finish(plan, steps, loop, failed=True))
         raise
     plan = _finish(plan, steps, loop, failed=False)
+    if session.replayed and original.status is PlanStatus.BUILT and _same_steps(original, plan):
+        plan = original  # the recorded build, replayed: the plan file stays as recorded
     store.save(plan)
     transcript = session.finish()
     summary = summarise(plan, result.text)
@@ -176,12 +183,18 @@ def _check_buildable(plan: Plan, snapshot: NotebookSnapshot, rebuild: bool) -> N
     if plan.status is PlanStatus.BUILDING:
         raise BuildRefused(f"plan {plan.id!r} is being built right now")
     existing = built_cells(snapshot, plan)
-    if (plan.status is PlanStatus.BUILT or existing) and not rebuild:
+    if existing and not rebuild:
         where = f" (cells {', '.join(existing)})" if existing else ""
         raise BuildRefused(
             f"plan {plan.id!r} revision {plan.revision} is already built{where}; nothing to "
             "do. Use %build --rebuild to build it again."
         )
+
+
+def _same_steps(a: Plan, b: Plan) -> bool:
+    return a.revision == b.revision and [(s.id, s.status, s.note) for s in a.steps] == [
+        (s.id, s.status, s.note) for s in b.steps
+    ]
 
 
 def _finish(plan: Plan, steps: dict[str, Step], loop: AgentLoop, *, failed: bool) -> Plan:

@@ -19,7 +19,7 @@ from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
 from jupyter_plan.agent.runs import RunSetupError, live_client, open_transcript, policy_for, render
 from jupyter_plan.bridge.base import NotebookBridge
-from jupyter_plan.models import Plan, PlanStatus
+from jupyter_plan.models import NotebookSnapshot, Plan, PlanStatus
 from jupyter_plan.plan_format import parse_plan
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.types import Mode
@@ -62,7 +62,8 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
     plan_dir = run.resolved.plan_dir
     store = PlanStore(plan_dir)
 
-    snapshot = await run.bridge.get_notebook()
+    bridge = LabelledBridge(run.bridge, root)
+    snapshot = await bridge.get_notebook()
     outline = build_outline(
         snapshot,
         run.task,
@@ -91,7 +92,7 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
     store.folder_of(plan_id).mkdir(parents=True, exist_ok=True)
 
     ctx = ToolContext(
-        bridge=run.bridge,
+        bridge=bridge,
         workspace_root=root,
         plan_dir=plan_dir,
         human=human,
@@ -140,15 +141,20 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
     try:
         plan = await _plan_loop(loop, ctx, store, plan, human)
     except BaseException:
-        _keep_draft(store, plan, loop, ctx)
+        if session.replayed and stored is not None:
+            store.save(stored)  # a failed replay leaves the recorded plan as it was
+        else:
+            _keep_draft(store, plan, loop, ctx)
         raise
     if plan.revision == 0:  # an inquiry: answered in text, no plan to keep
         _discard(store, plan_id)
         answer = loop.messages[-1].get("content") or ""
         return PlanOutcome(None, str(answer), session.replayed, session.path)
     transcript = session.finish()
-    if stored is not None and _without_times(stored) == _without_times(plan):
-        plan = stored  # a replay of the same plan: keep its timestamps, so the file is identical
+    if stored is not None and _same_plan(stored, plan):
+        # A replay of the same plan: keep the file as it was (its timestamps, and "built" if
+        # it was built: whether its cells are in the notebook is for %build to see).
+        plan = stored
         store.save(plan)
     return PlanOutcome(plan, None, session.replayed, transcript)
 
@@ -227,6 +233,54 @@ def _without_times(plan: Plan) -> dict[str, Any]:
             "questions": {"__all__": {"at"}},
         }
     )
+
+
+def _same_plan(stored: Plan, replayed: Plan) -> bool:
+    """Whether ``replayed`` is ``stored`` as planned, before any build changed it."""
+    if _without_times(stored) == _without_times(replayed):
+        return True
+    if stored.status not in (PlanStatus.BUILT, PlanStatus.BUILDING):
+        return False
+    if replayed.status is not PlanStatus.APPROVED:
+        return False
+    keep = {"status", "steps", "usage"}
+    mine, theirs = _without_times(stored), _without_times(replayed)
+    steps = [(s.id, s.title, s.verification) for s in stored.steps]
+    return {k: v for k, v in mine.items() if k not in keep} == {
+        k: v for k, v in theirs.items() if k not in keep
+    } and steps == [(s.id, s.title, s.verification) for s in replayed.steps]
+
+
+class LabelledBridge:
+    """``inner``, whose snapshots name the notebook by :func:`notebook_label` (the tools
+    show the path to the model: an absolute one would differ on every machine)."""
+
+    def __init__(self, inner: Any, root: Path) -> None:
+        self._inner, self._root = inner, root
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def get_notebook(self) -> NotebookSnapshot:
+        snapshot: NotebookSnapshot = await self._inner.get_notebook()
+        return snapshot.model_copy(update={"path": notebook_label(snapshot.path, self._root)})
+
+
+def notebook_label(path: str | None, root: Path) -> str | None:
+    """The notebook's path as the agent sees it and plans record it: relative to the project
+    root (POSIX), so prompts, transcript keys and plan files are the same on every machine."""
+    if not path:
+        return path
+    candidate = Path(path)
+    absolute = candidate
+    if not candidate.is_absolute():  # a server-relative path (JupyterLab): find the file here
+        here = [Path.cwd() / candidate, Path.cwd() / candidate.name]
+        absolute = next((p for p in here if p.is_file()), here[0])
+    try:
+        relative = absolute.resolve().relative_to(root.resolve())
+    except (OSError, ValueError):
+        return candidate.as_posix() if not candidate.is_absolute() else candidate.name
+    return relative.as_posix()
 
 
 def _keep_draft(store: PlanStore, plan: Plan, loop: AgentLoop, ctx: ToolContext) -> None:

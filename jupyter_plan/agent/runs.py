@@ -3,7 +3,7 @@ choice between calling the model (and recording) or replaying a recorded transcr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -18,6 +18,7 @@ from jupyter_plan.transcript import (
     TranscriptKind,
     choose_replay,
     find_transcript,
+    nearest_transcript,
     transcript_key,
     transcript_path,
 )
@@ -93,6 +94,14 @@ def open_transcript(
     model_settings = {"model": settings.model, "api_base": settings.api_base}
     key = transcript_key(task, model_settings, context, kind=kind)
     lookup = find_transcript(resolved.plan_dir, key, kind=kind, plan_id=plan_id)
+    if lookup.path is None and (settings.replay == "always" or client is None):
+        # Nothing matches and no model may (or can) answer: replay the recording this run
+        # changed, so it stops at the first turn with a drift report naming what changed.
+        near = nearest_transcript(
+            resolved.plan_dir, kind=kind, plan_id=plan_id, task=task, context=context
+        )
+        if near is not None and settings.replay != "never":
+            lookup = replace(lookup, path=near)
     choice = choose_replay(settings.replay, lookup)
     if choice.replay:
         assert choice.transcript is not None

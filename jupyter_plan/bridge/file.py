@@ -7,12 +7,17 @@ version — is kept. One exception: cells need ids to be addressed, so a file ol
 nbformat 4.5 (no ids) is upgraded to 4.5 at its first edit, keeping the ids
 ``get_notebook`` reported (``cell-0``, ``cell-1``, …); JupyterLab does the same on save.
 
+Inserted cells get ids derived from the notebook and their content (:func:`stable_cell_id`),
+not random ones: a build replayed on the same notebook inserts cells with the same ids, so
+the tool results it sends the model (and so the recorded requests) are the same.
+
 Checkpoints are the file's exact bytes, kept in memory and, when ``checkpoint_dir`` is
 given, also written there as ``<token>.ipynb`` so an undo survives a kernel restart.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -52,7 +57,17 @@ def snapshot_from_nbformat(nb: Any, path: str | None = None) -> NotebookSnapshot
     return NotebookSnapshot(path=path, cells=cells)
 
 
-def _fill_ids(nb: Any) -> None:
+def stable_cell_id(taken: set[str], *parts: str) -> str:
+    """8 hex digits (like nbformat's ids) from ``parts``, unique among ``taken``."""
+    seed = "\x00".join(parts)
+    for salt in range(1000):
+        cell_id = hashlib.sha256(f"{seed}\x00{salt}".encode()).hexdigest()[:8]
+        if cell_id not in taken:
+            return cell_id
+    return new_cell_id(taken)  # pragma: no cover - 1000 collisions in a row
+
+
+def fill_ids(nb: Any) -> None:
     """Give id-less cells the ids :func:`snapshot_from_nbformat` reports for them.
 
     nbformat itself would invent random ids on every read, so an agent could never
@@ -64,6 +79,23 @@ def _fill_ids(nb: Any) -> None:
             cell_id = f"cell-{i}" if f"cell-{i}" not in taken else new_cell_id(taken)
             cell["id"] = cell_id
             taken.add(cell_id)
+
+
+def load_notebook(path: Path) -> Any:
+    """An nbformat v4 notebook from ``path``, every cell with an id (see :func:`fill_ids`)."""
+    import nbformat
+
+    try:
+        text = path.read_bytes().decode("utf-8")
+        nb = nbformat.reader.reads(text)  # no validation: it would invent random ids
+        if not isinstance(nb.get("nbformat"), int) or not isinstance(nb.get("cells"), list):
+            raise ValueError("not a notebook (no nbformat version or no cells)")
+        if nb.nbformat != 4:
+            nb = nbformat.convert(nb, 4)
+        fill_ids(nb)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BridgeError(f"cannot read notebook {path}: {exc}") from None
+    return nb
 
 
 def _new_nbformat_cell(new: NewCell, cell_id: str) -> Any:
@@ -91,19 +123,7 @@ class FileBridge:
     # -- the file -------------------------------------------------------------------
 
     def _load(self) -> Any:
-        import nbformat
-
-        try:
-            text = self.path.read_bytes().decode("utf-8")
-            nb = nbformat.reader.reads(text)  # no validation: it would invent random ids
-            if not isinstance(nb.get("nbformat"), int) or not isinstance(nb.get("cells"), list):
-                raise ValueError("not a notebook (no nbformat version or no cells)")
-            if nb.nbformat != 4:
-                nb = nbformat.convert(nb, 4)
-            _fill_ids(nb)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise BridgeError(f"cannot read notebook {self.path}: {exc}") from None
-        return nb
+        return load_notebook(self.path)
 
     def _save(self, nb: Any) -> None:
         import nbformat
@@ -138,9 +158,10 @@ class FileBridge:
         ids = self._ids(nb)
         at = insert_index(ids, after, before)
         taken = set(ids)
-        made = []
+        made: list[Any] = []
         for new in cells:
-            cell_id = new_cell_id(taken)
+            anchor = ids[at - 1] if at else ""
+            cell_id = stable_cell_id(taken, anchor, str(len(made)), new.cell_type, new.source)
             taken.add(cell_id)
             made.append(_new_nbformat_cell(new, cell_id))
         if made:
