@@ -12,6 +12,11 @@ the file (built) counts as executed (the build ran it and wrote its outputs) and
 run yet is run next. The kernel finds the notebook through ``JPY_SESSION_NAME``, as under
 jupyter-server, so cells need no ``--notebook`` flag.
 
+Before a ``%%plan`` or ``%build`` cell the file is brought up to date with this run (the
+outputs so far): the file bridge reads the notebook from disk, and the planner must see the
+outputs of this run, not those of the run that last saved the file, or a re-run would not
+see what the recording saw.
+
 The executed notebook goes to ``--output`` (default ``<name>.executed.ipynb`` beside it);
 the source file is put back byte for byte afterwards, so a run leaves it as it was and the
 next run sees the same notebook (and so replays the same transcripts).
@@ -22,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +42,9 @@ class RunResult:
     html: Path | None
     error: str | None = None  # the failing cell's error (a replay drift included)
     built: list[str] = field(default_factory=list)  # ids of cells a build added
+
+
+_PLAN_CELL = re.compile(r"^\s*%{1,2}(plan|build)\b", re.MULTILINE)
 
 
 def default_output(source: Path) -> Path:
@@ -107,6 +116,8 @@ async def _execute(
                 break
             cell = nb.cells[index]
             done.add(cell["id"])
+            if cell.cell_type == "code" and _PLAN_CELL.search(cell.source):
+                _sync(nb, source)
             before = _digest(source)
             try:
                 await client.async_execute_cell(cell, index)
@@ -118,6 +129,16 @@ async def _execute(
                 _remap_displays(client, ids, [c["id"] for c in nb.cells])
         client.set_widgets_metadata()
     return RunResult(output=Path(), html=None, error=error, built=built)
+
+
+def _sync(nb: Any, source: Path) -> None:
+    """Write this run's notebook so far to ``source`` (restored when the run ends)."""
+    import nbformat
+
+    text = nbformat.writes(nb)
+    text = text if text.endswith("\n") else text + "\n"
+    if source.read_text(encoding="utf-8") != text:
+        write_atomic(source, text)
 
 
 async def _maybe(value: Any) -> Any:

@@ -82,6 +82,19 @@ def test_notebook_replays_offline_twice_with_the_same_result(name: str, tmp_path
         assert "59 rows -> 58; regions: East, North, South, West" in outputs
         assert "image/png" in outputs  # the chart
 
+    # The saved result, re-run top to bottom: the plan replays although the file now holds
+    # its outputs and built cells, %build recognises its cells, they run as ordinary cells.
+    shutil.copyfile(first.output, folder / name)
+    third = run(folder, name, tmp_path, "three")
+    assert third.error is None, third.error
+    assert third.built == []  # nothing built again
+    assert plan_files(folder) == recorded
+    assert built_cells(third.output) == built_cells(first.output)
+    rerun = nbformat.read(third.output, as_version=4)
+    build_cell = next(c for c in rerun.cells if c.source.startswith("%build"))
+    assert "already built" in str(build_cell.outputs)
+    assert all(c.execution_count for c in rerun.cells if "jupyter_plan" in c.metadata)
+
 
 def test_transcripts_are_plain_json_without_keys_or_machine_paths() -> None:
     for path in (NOTEBOOKS / ".jupyter_plan" / "plans").rglob("*.json"):

@@ -19,8 +19,8 @@ from jupyter_plan.agent.client import ModelClient
 from jupyter_plan.agent.context import build_outline, token_counter
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
-from jupyter_plan.agent.planner import LabelledBridge
 from jupyter_plan.agent.runs import live_client, open_transcript, policy_for, render
+from jupyter_plan.agent.view import AgentView
 from jupyter_plan.bridge.base import EditableBridge
 from jupyter_plan.models import NotebookSnapshot, Plan, PlanStatus, Step
 from jupyter_plan.policy.engine import PolicyEngine
@@ -92,7 +92,7 @@ async def run_build(run: BuildRun) -> BuildOutcome:
     settings = run.resolved.settings
     store = PlanStore(run.resolved.plan_dir)
     plan = original = choose_plan(store, run.plan_id)
-    bridge = cast(EditableBridge, LabelledBridge(run.bridge, run.resolved.project_root))
+    bridge = cast(EditableBridge, AgentView(run.bridge, run.resolved.project_root))
     snapshot = await bridge.get_notebook()
     _check_buildable(plan, snapshot, run.rebuild)
     mode = run.mode or Mode.parse(plan.build_mode or "default")

@@ -18,14 +18,15 @@ from jupyter_plan.agent.context import build_outline, token_counter
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
 from jupyter_plan.agent.runs import RunSetupError, live_client, open_transcript, policy_for, render
+from jupyter_plan.agent.view import AgentView
 from jupyter_plan.bridge.base import NotebookBridge
-from jupyter_plan.models import NotebookSnapshot, Plan, PlanStatus
+from jupyter_plan.models import Plan, PlanStatus
 from jupyter_plan.plan_format import parse_plan
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.types import Mode
 from jupyter_plan.session import apply_review, submit, transition
 from jupyter_plan.settings import ResolvedSettings
-from jupyter_plan.storage import PlanStore, PlanStoreError
+from jupyter_plan.storage import PlanStore, PlanStoreError, split_front_matter
 from jupyter_plan.tools import plan_tools
 from jupyter_plan.tools.base import ToolContext
 from jupyter_plan.tools.skills import discover_skills, preactivate_skill, skills_prompt
@@ -62,7 +63,7 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
     plan_dir = run.resolved.plan_dir
     store = PlanStore(plan_dir)
 
-    bridge = LabelledBridge(run.bridge, root)
+    bridge = AgentView(run.bridge, root, task=run.task)
     snapshot = await bridge.get_notebook()
     outline = build_outline(
         snapshot,
@@ -153,9 +154,10 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
     transcript = session.finish()
     if stored is not None and _same_plan(stored, plan):
         # A replay of the same plan: keep the file as it was (its timestamps, and "built" if
-        # it was built: whether its cells are in the notebook is for %build to see).
-        plan = stored
-        store.save(plan)
+        # it was built: whether its cells are in the notebook is for %build to see). The cell
+        # shows the plan as planned, as when recorded: a later build reads that output.
+        store.save(stored)
+        plan = plan.model_copy(update={"created": stored.created, "updated": stored.updated})
     return PlanOutcome(plan, None, session.replayed, transcript)
 
 
@@ -174,7 +176,11 @@ async def _plan_loop(
                 f"revision ({plan.revision}) is kept"
             )
         assert ctx.submitted_plan is not None
-        body = store.read_body(plan.id)
+        if ctx.submitted_plan == store.path_of(plan.id):
+            body = store.read_body(plan.id)
+        else:  # the model named its document otherwise: it becomes the plan's file
+            text = ctx.submitted_plan.read_text(encoding="utf-8")
+            body = split_front_matter(text)[1]
         parsed = parse_plan(body)  # exit_plan_mode validated it already
         plan = submit(plan, body, feedback).model_copy(
             update={
@@ -249,38 +255,6 @@ def _same_plan(stored: Plan, replayed: Plan) -> bool:
     return {k: v for k, v in mine.items() if k not in keep} == {
         k: v for k, v in theirs.items() if k not in keep
     } and steps == [(s.id, s.title, s.verification) for s in replayed.steps]
-
-
-class LabelledBridge:
-    """``inner``, whose snapshots name the notebook by :func:`notebook_label` (the tools
-    show the path to the model: an absolute one would differ on every machine)."""
-
-    def __init__(self, inner: Any, root: Path) -> None:
-        self._inner, self._root = inner, root
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    async def get_notebook(self) -> NotebookSnapshot:
-        snapshot: NotebookSnapshot = await self._inner.get_notebook()
-        return snapshot.model_copy(update={"path": notebook_label(snapshot.path, self._root)})
-
-
-def notebook_label(path: str | None, root: Path) -> str | None:
-    """The notebook's path as the agent sees it and plans record it: relative to the project
-    root (POSIX), so prompts, transcript keys and plan files are the same on every machine."""
-    if not path:
-        return path
-    candidate = Path(path)
-    absolute = candidate
-    if not candidate.is_absolute():  # a server-relative path (JupyterLab): find the file here
-        here = [Path.cwd() / candidate, Path.cwd() / candidate.name]
-        absolute = next((p for p in here if p.is_file()), here[0])
-    try:
-        relative = absolute.resolve().relative_to(root.resolve())
-    except (OSError, ValueError):
-        return candidate.as_posix() if not candidate.is_absolute() else candidate.name
-    return relative.as_posix()
 
 
 def _keep_draft(store: PlanStore, plan: Plan, loop: AgentLoop, ctx: ToolContext) -> None:
