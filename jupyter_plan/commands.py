@@ -220,6 +220,10 @@ def undo(shell: InteractiveShell, args: argparse.Namespace) -> None:
         if restored.status is PlanStatus.BUILT:
             restored = transition(restored, PlanStatus.APPROVED)
             store.save(restored)
+        for human in session.humans:  # the build's widget shows the plan as it now is
+            review = getattr(human, "review_widget", None)
+            if review is not None and review.plan is not None and review.plan.id == plan_id:
+                review.plan = restored
         session.changed()
         return restored
 

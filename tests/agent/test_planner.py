@@ -183,3 +183,17 @@ async def test_inquiry_gets_an_answer_and_no_plan(plan: Planner, project: Projec
 async def test_no_model_configured_is_a_clear_error(plan: Planner, project: Project) -> None:
     with pytest.raises(RunSetupError, match="no model is configured"):
         await plan(None, ScriptedHuman(), model=None, replay="never")
+
+
+async def test_a_plan_document_named_otherwise_becomes_the_plan(
+    plan: Planner, project: Project
+) -> None:
+    # The prompt names `<id>.md`; a model that writes and submits `notes.md` instead still
+    # gets its document reviewed, and the plan file holds it (not an empty draft).
+    human = planning_human()
+    with FakeModelServer(planning_script("notes.md")) as server:
+        outcome = await plan(server, human)
+    assert outcome.plan is not None and outcome.plan.revision == 2
+    assert [s.id for s in outcome.plan.steps] == ["S1", "S2", "S3"]
+    assert [r.title for r in human.reviewed] == ["Revenue by region"] * 2
+    assert "### S3. Chart it" in (project.plan_dir / "sales-summary.md").read_text()
