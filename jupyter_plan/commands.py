@@ -109,6 +109,7 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
         handle.update(bundle(outcome.plan, resolved, notebook), raw=True)
         if review is not None:
             review.plan = outcome.plan
+            review.hand_over()
         session.changed()
 
     def fail(error: BaseException) -> None:
@@ -169,6 +170,7 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
         if review is not None:
             review.plan = outcome.plan
             review.show_summary(outcome.summary)
+            review.hand_over()
         session.changed()
 
     def fail(error: BaseException) -> None:
@@ -219,6 +221,9 @@ def undo(shell: InteractiveShell, args: argparse.Namespace) -> None:
         restored = store.load(plan_id)
         if restored.status is PlanStatus.BUILT:
             restored = transition(restored, PlanStatus.APPROVED)
+            fresh = {"status": "pending", "note": None}  # the build's ticks are undone too
+            steps = [s.model_copy(update=fresh) for s in restored.steps]
+            restored = restored.model_copy(update={"steps": steps})
             store.save(restored)
         for human in session.humans:  # the build's widget shows the plan as it now is
             review = getattr(human, "review_widget", None)

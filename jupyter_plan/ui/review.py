@@ -13,6 +13,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Literal
 
 import ipywidgets as widgets  # type: ignore[import-untyped]
@@ -114,7 +115,7 @@ class PlanReviewWidget(widgets.VBox):
         self.outcome_view = controls.html("jp-plan-outcome-view")
         self.error_view = controls.html("jp-plan-error-view")
         self.summary_view = controls.html("jp-plan-summary-view")
-        actions = widgets.HBox(list(self.buttons.values()))
+        self.actions = actions = widgets.HBox(list(self.buttons.values()))
         actions.add_class("jp-plan-actions")
         super().__init__(
             children=[
@@ -273,6 +274,15 @@ class PlanReviewWidget(widgets.VBox):
                 for s in plan.steps
             ]
             self.plan = plan.model_copy(update={"steps": steps})
+
+    def hand_over(self) -> None:
+        """The run is over and the cell's own output now shows the plan (or the build's
+        summary), which a saved notebook keeps: hide the views it repeats."""
+        for view in (self.plan_view, self.actions, self.feedback_box, self.summary_view):
+            controls.show(view, False)
+        with self._lock:  # the status line's last word: finished, not "writing"
+            self._progress = replace(self._progress, activity="finished")
+            self.status_line = status_text(self._progress)
 
     def show_summary(self, text: str) -> None:
         self.summary = text

@@ -191,3 +191,15 @@ async def test_a_new_presentation_cancels_only_the_old_wait() -> None:
     assert widget.awaiting and live_buttons(widget) == list(widget.buttons)
     widget.approve()
     assert (await widget.wait_decision()).action == "approve"
+
+
+def test_hand_over_hides_what_the_cell_output_repeats() -> None:
+    widget = presented()
+    widget.approve("auto_edit")
+    widget.show_summary("Built 2 of 2 steps")
+    widget.hand_over()
+    hidden = (widget.plan_view, widget.actions, widget.feedback_box, widget.summary_view)
+    assert all(v.layout.display == "none" for v in hidden)
+    assert widget.outcome_view.layout.display != "none"  # "Approved — …" stays
+    assert "finished" in widget.status_line
+    assert widget.summary == "Built 2 of 2 steps"  # the state is kept; only the view hides
