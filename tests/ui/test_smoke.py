@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.conftest import LabPage
+from jupyter_plan.testing.lab import LabPage
 
 pytestmark = pytest.mark.ui
 

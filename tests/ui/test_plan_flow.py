@@ -1,0 +1,91 @@
+"""(1) The whole flow in the browser, through the Plans sidebar.
+
+``%%plan`` runs live (the lab extension is connected; no JUPYTER_PLAN_INTERACTIVE), the fake
+model asks a question and the card is answered by clicking; the plan appears in the sidebar
+and is approved there (Approve (auto-edit)); ``%build`` inserts and runs a cell in the open
+notebook, ticks the step off and the sidebar shows the plan built; ``%build --undo`` puts
+the notebook back as it was when the build started.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jupyter_plan.testing.lab import LabPage, SwappableResponder
+
+from .steps import BUILT_SOURCE, DATA, build_turns, load_extension, planning_turns
+
+pytestmark = pytest.mark.ui
+
+PLAN_ID = "flow_revenue"
+
+
+def test_plan_answer_approve_in_sidebar_build_undo(
+    lab: LabPage, fake_model: SwappableResponder
+) -> None:
+    page = lab.page
+    load_extension(lab)
+    lab.run_cell(DATA)
+    fake_model.use([*planning_turns(PLAN_ID, ask=True), *build_turns()])
+    plan_cell = lab.run_cell(f"%%plan --id {PLAN_ID}\nSummarise revenue by region")
+
+    # The question card, answered by clicks.
+    card = plan_cell.locator(".jp-plan-questions")
+    card.locator("button.jp-plan-option", has_text="pandas groupby").click()
+    card.locator("button.jp-plan-submit").click()  # waits until it is enabled
+
+    # The plan is listed in the sidebar, awaiting review; approve it there.
+    item = lab.plan_item(PLAN_ID)
+    item.locator(".jp-plan-status-awaiting_review").wait_for()
+    assert "Summarise by region" in item.locator(".jp-plan-steps").inner_text()
+    assert item.get_attribute("class") and "jp-plan-item-pending" in str(
+        item.get_attribute("class")
+    )
+    lab.screenshot("-review")
+    item.locator("button.jp-plan-approve-auto").click()
+    item.locator(".jp-plan-status-approved").wait_for()
+    # The same decision in the cell's widget, and the plan's output in the cell.
+    plan_cell.locator(".jp-plan-outcome-view", has_text="Approved").wait_for()
+    plan_cell.locator(".jp-plan-rendered .jp-plan-card").wait_for()
+    assert "auto-edit" in item.inner_text()
+    lab.wait_idle()
+
+    # %build inserts the summary cell and runs it, in this page's notebook.
+    before = lab.cell_sources()
+    assert before[-1] == ""  # the %build goes into the empty last cell
+    build_cell = lab.run_cell("%build")
+    built = lab.cell_with_source("groupby('region')")
+    built.locator(".jp-OutputArea-output", has_text="15.5").wait_for()
+    build_cell.locator(".jp-OutputArea-output", has_text="Undo with").wait_for()
+    item.locator(".jp-plan-status-built").wait_for()
+    lab.wait_idle()
+    assert built.count() == 1
+    meta = page.evaluate(
+        """() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells
+              .map((c) => c.getMetadata().jupyter_plan || null)"""
+    )
+    assert {"plan_id": PLAN_ID, "revision": 1, "step_id": "S1"} in meta, meta
+    assert BUILT_SOURCE in lab.cell_sources()
+    built.scroll_into_view_if_needed()
+    lab.screenshot("-built")
+    assert fake_model.remaining == 0
+
+    # %build --undo: the notebook is as it was when the build started (the checkpoint holds
+    # the %build cell and the empty one after it; the --undo cell goes too).
+    expected = [*before[:-1], "%build", ""]
+    lab.run_cell("%build --undo", wait=False)
+    page.wait_for_function(
+        """(expected) => JSON.stringify(window.jupyterapp.shell.currentWidget.content.model
+              .sharedModel.cells.map((c) => c.getSource())) === JSON.stringify(expected)""",
+        arg=expected,
+    )
+    lab.wait_idle()
+    assert built.count() == 0
+    # The plan is approved again (the store says so); the sidebar must follow.
+    item.locator(".jp-plan-status-approved").wait_for(timeout=30_000)
+    assert "0/1 steps done" in item.inner_text()  # the build's ticks are undone too
+    assert json.loads((lab.server.root_dir / lab.notebook).read_text())["cells"] == []
+    lab.screenshot()
+    assert not lab.page_errors, lab.page_errors
