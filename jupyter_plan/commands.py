@@ -102,8 +102,10 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
         )
 
     def done(outcome: Any) -> None:
-        if outcome.plan is None:
+        if outcome.plan is None:  # an inquiry: answered in text, no plan
             handle.update(Markdown(outcome.answer or "(no answer)"))
+            if review is not None:
+                review.hand_over()
             return
         session.last_plan = outcome.plan.id
         handle.update(bundle(outcome.plan, resolved, notebook), raw=True)

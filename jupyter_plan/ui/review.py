@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 import ipywidgets as widgets  # type: ignore[import-untyped]
-from traitlets import Bool, Instance, Unicode, observe
+from traitlets import Bool, Instance, List, Unicode, observe
 
 from jupyter_plan.models import BuildMode, Plan, ReviewDecision, Step
 from jupyter_plan.ui import controls, render
@@ -38,6 +38,9 @@ INTERRUPTED = "Interrupted: no decision was taken."
 EMPTY_FEEDBACK = "Write what should change, then Send: empty feedback is not sent."
 
 
+REFUSALS = ("Denied by policy", "Error: unknown tool")
+
+
 class PlanReviewWidget(widgets.VBox):
     """Shows a plan and takes the person's decision: ``approve(mode)``, ``iterate(text)``,
     ``reject(reason)`` from Python, or the buttons. Traits hold the state; views follow them."""
@@ -49,6 +52,7 @@ class PlanReviewWidget(widgets.VBox):
     message = Unicode("", help="a hint or refusal under the buttons")
     error = Unicode("", help="a failure of the run")
     summary = Unicode("", help="the build summary")
+    refused = List(Unicode(), help="tool calls refused (policy, unknown tool), newest last")
 
     def __init__(
         self,
@@ -115,6 +119,7 @@ class PlanReviewWidget(widgets.VBox):
         self.outcome_view = controls.html("jp-plan-outcome-view")
         self.error_view = controls.html("jp-plan-error-view")
         self.summary_view = controls.html("jp-plan-summary-view")
+        self.refused_view = controls.html("jp-plan-refused-view")
         self.actions = actions = widgets.HBox(list(self.buttons.values()))
         actions.add_class("jp-plan-actions")
         super().__init__(
@@ -127,6 +132,7 @@ class PlanReviewWidget(widgets.VBox):
                 self.message_view,
                 self.outcome_view,
                 self.error_view,
+                self.refused_view,
                 self.summary_view,
             ],
             **kwargs,
@@ -152,6 +158,12 @@ class PlanReviewWidget(widgets.VBox):
     def _render_awaiting(self, change: dict[str, Any]) -> None:
         for b in (*self.buttons.values(), self.send, self.feedback):
             b.disabled = not change["new"]
+
+    @observe("refused")
+    def _render_refused(self, change: dict[str, Any]) -> None:
+        self.refused_view.value = "".join(
+            render.note_html(f"Refused: {line}", "refused") for line in change["new"]
+        )
 
     @observe("message", "error", "summary")
     def _render_notes(self, change: dict[str, Any]) -> None:
@@ -254,6 +266,10 @@ class PlanReviewWidget(widgets.VBox):
                 self._started = now
             self._progress = advance(self._progress, event, now - self._started)
             self.status_line = status_text(self._progress)
+            content = str(event.data.get("content", ""))
+            if event.kind == "tool_result" and content.startswith(REFUSALS):
+                # the person sees what the policy stopped, not only the model
+                self.refused = [*self.refused, f"{event.data.get('name')}: {content}"]
 
     def reset_progress(self) -> None:
         """Start the status line over (e.g. when ``%build`` starts)."""

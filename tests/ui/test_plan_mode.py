@@ -64,6 +64,10 @@ def test_plan_mode_refuses_edits_and_shows_it(lab: LabPage, fake_model: Swappabl
     shown = answer.inner_text()
     assert "unknown tool 'insert_cell'" in shown, shown
     assert re.search(r"outside|escape|not allowed|refus", shown, re.I), shown
+    # ...and the widget itself lists them, whatever the model chooses to say.
+    refused = cell.locator(".jp-plan-refused-view").inner_text()
+    assert "Refused: insert_cell: Error: unknown tool" in refused, refused
+    assert "Refused: write_file: Denied by policy: Plan mode writes only inside" in refused
     assert fake_model.remaining == 0
     # The notebook is unchanged: the same cells (the %%plan one filled in), no agent edit.
     after = lab.cell_sources()

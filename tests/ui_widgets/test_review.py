@@ -203,3 +203,25 @@ def test_hand_over_hides_what_the_cell_output_repeats() -> None:
     assert widget.outcome_view.layout.display != "none"  # "Approved — …" stays
     assert "finished" in widget.status_line
     assert widget.summary == "Built 2 of 2 steps"  # the state is kept; only the view hides
+
+
+def test_refused_calls_are_shown_to_the_person() -> None:
+    widget = presented()
+    events = [
+        LoopEvent("tool_result", 1, {"name": "read_cells", "ok": True, "content": "x = 1"}),
+        LoopEvent(
+            "tool_result",
+            2,
+            {"name": "write_file", "ok": True, "content": "Denied by policy: Plan mode <b>"},
+        ),
+        LoopEvent(
+            "tool_result", 3, {"name": "insert_cell", "ok": False, "content": "Error: unknown tool"}
+        ),
+    ]
+    for event in events:
+        widget.on_event(event)
+    assert widget.refused == [
+        "write_file: Denied by policy: Plan mode <b>",
+        "insert_cell: Error: unknown tool",
+    ]
+    assert "Refused: write_file: Denied by policy: Plan mode &lt;b&gt;" in widget.refused_view.value
