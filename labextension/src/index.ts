@@ -9,6 +9,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { IPlanBridges, PlanBridges } from './bridge';
 import { CommandIDs, addCommands } from './commands';
+import { openPlanFile } from './planview';
 import { PlansSidebar } from './sidebar';
 import { ModeStatus } from './statusbar';
 
@@ -44,9 +45,9 @@ const uiPlugin: JupyterFrontEndPlugin<void> = {
     statusBar: IStatusBar | null,
     settings: ISettingRegistry | null
   ): void => {
-    const sidebar = new PlansSidebar(tracker, bridges, path => {
-      void app.commands.execute('docmanager:open', { path });
-    });
+    const sidebar = new PlansSidebar(tracker, bridges, (path, plan) =>
+      openPlanFile(app, path, plan)
+    );
     let rank = 600;
     let showStatus = true;
     addCommands(app, tracker, bridges, sidebar.id, palette);

@@ -58,6 +58,11 @@ export function modeLabel(mode: KernelMode): string {
   return mode ?? 'as approved';
 }
 
+/** Whether a server path has a segment JupyterLab treats as hidden (`.name`). */
+export function isHiddenPath(path: string): boolean {
+  return path.split('/').some(part => part.startsWith('.') && part !== '.' && part !== '..');
+}
+
 /**
  * The server path of a plan's Markdown file: `file` is relative to the notebook's folder.
  * Null when it is absent or lies outside the server's root (JupyterLab cannot open it).

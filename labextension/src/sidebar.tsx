@@ -11,7 +11,7 @@ import { IPlanBridges, PanelBridge } from './bridge';
 import { PlanCard } from './card';
 import { planIcon } from './icon';
 import { IPlanEntry, PlansModel, planFilePath } from './model';
-import { APPROVAL_MODES, ApprovalMode, BuildMode, JSONObject } from './protocol';
+import { APPROVAL_MODES, ApprovalMode, BuildMode, IPlanJSON, JSONObject } from './protocol';
 
 export const MODE_LABELS: { [mode in ApprovalMode | 'yolo' | 'unset']: string } = {
   default: 'default (ask before edits)',
@@ -47,7 +47,7 @@ interface IPlanItemProps {
   connected: boolean;
   /** The plan's Markdown file (a server path), when JupyterLab can open it. */
   file: string | null;
-  onOpenFile: (path: string) => void;
+  onOpenFile: (path: string, plan: IPlanJSON) => void;
   onSelect: () => void;
   onOp: (op: string, args: JSONObject) => void;
 }
@@ -80,7 +80,7 @@ function PlanItem(props: IPlanItemProps): JSX.Element {
           title={props.file}
           onClick={e => {
             e.preventDefault();
-            props.onOpenFile(props.file as string);
+            props.onOpenFile(props.file as string, entry.plan);
           }}
         >
           Open the plan file
@@ -155,7 +155,7 @@ export class PlansSidebar extends ReactWidget {
   constructor(
     tracker: INotebookTracker,
     private _bridges: IPlanBridges,
-    private _openFile: (path: string) => void = () => undefined
+    private _openFile: (path: string, plan: IPlanJSON) => void = () => undefined
   ) {
     super();
     this.id = 'jupyter-plan-sidebar';

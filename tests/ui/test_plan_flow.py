@@ -86,6 +86,12 @@ def test_plan_answer_approve_in_sidebar_build_undo(
     # The plan is approved again (the store says so); the sidebar must follow.
     item.locator(".jp-plan-status-approved").wait_for(timeout=30_000)
     assert "0/1 steps done" in item.inner_text()  # the build's ticks are undone too
+    # The sidebar's link shows the plan's Markdown file (in the hidden plan folder, which
+    # jupyter-server will not serve by default: a read-only tab with the plan document).
+    item.locator("a.jp-plan-item-file").click()
+    page.locator(".lm-TabBar-tab", has_text=f"{PLAN_ID}.md").wait_for()
+    text = page.locator(".jp-plan-file-text").inner_text()
+    assert "Summarise by region" in text, text
     assert json.loads((lab.server.root_dir / lab.notebook).read_text())["cells"] == []
     lab.screenshot()
     assert not lab.page_errors, lab.page_errors

@@ -1,4 +1,11 @@
-import { modeLabel, nextMode, planFilePath, plansFromCells, PlansModel } from '../model';
+import {
+  isHiddenPath,
+  modeLabel,
+  nextMode,
+  planFilePath,
+  plansFromCells,
+  PlansModel
+} from '../model';
 import { IPlanJSON, JSONObject, PLAN_MIME } from '../protocol';
 
 function plan(id: string, extra: Partial<IPlanJSON> = {}): IPlanJSON {
@@ -123,5 +130,14 @@ describe('plan file links', () => {
     expect(planFilePath('nb.ipynb', undefined)).toBeNull();
     expect(planFilePath('nb.ipynb', '/home/me/p.md')).toBeNull();
     expect(planFilePath('work/nb.ipynb', '../../p.md')).toBeNull();
+  });
+});
+
+describe('hidden paths', () => {
+  it('have a segment starting with a dot', () => {
+    expect(isHiddenPath('.jupyter_plan/plans/p.md')).toBe(true);
+    expect(isHiddenPath('work/.plans/p.md')).toBe(true);
+    expect(isHiddenPath('plans/p.md')).toBe(false);
+    expect(isHiddenPath('work/plans/v1.2.md')).toBe(false);
   });
 });
