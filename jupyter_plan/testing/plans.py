@@ -9,6 +9,29 @@ from jupyter_plan.plan_format import parse_plan
 from jupyter_plan.session import apply_review, submit
 from jupyter_plan.storage import PlanStore
 
+#: A one-step plan over a 3-row ``sales`` DataFrame, and the question that picks its approach:
+#: what the kernel and browser tests script the fake model to write and ask.
+REVENUE_PLAN = """# Revenue by region
+
+## Steps
+### S1. Summarise by region
+Group `sales` by region in a new cell.
+Verify: north = 15.5
+"""
+REVENUE_QUESTION = {
+    "questions": [
+        {
+            "question": "How should revenue be summarised?",
+            "header": "Approach",
+            "type": "choice",
+            "options": [
+                {"label": "pandas groupby", "description": "simple"},
+                {"label": "SQL via duckdb", "description": "heavier"},
+            ],
+        }
+    ]
+}
+
 
 def approved_plan(
     plan_dir: Path, plan_id: str, markdown: str, build_mode: BuildMode = "auto_edit"

@@ -9,29 +9,11 @@ import nbformat
 import yaml
 
 from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
+from jupyter_plan.testing.plans import REVENUE_PLAN as PLAN
+from jupyter_plan.testing.plans import REVENUE_QUESTION as ASK
 
 from .conftest import Kernel, Script, write_notebook
 
-PLAN = """# Revenue by region
-
-## Steps
-### S1. Summarise by region
-Group `sales` by region in a new cell.
-Verify: north = 15.5
-"""
-ASK = {
-    "questions": [
-        {
-            "question": "How should revenue be summarised?",
-            "header": "Approach",
-            "type": "choice",
-            "options": [
-                {"label": "pandas groupby", "description": "simple"},
-                {"label": "SQL via duckdb", "description": "heavier"},
-            ],
-        }
-    ]
-}
 DATA = (
     "import pandas as pd\n"
     "sales = pd.DataFrame({'region': ['north', 'south', 'north'], 'amount': [10.0, 2.0, 5.5]})"

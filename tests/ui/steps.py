@@ -6,32 +6,14 @@ from typing import Any
 
 from jupyter_plan.testing.fake_server import text, tool_call
 from jupyter_plan.testing.lab import LabPage
+from jupyter_plan.testing.plans import REVENUE_PLAN as PLAN
+from jupyter_plan.testing.plans import REVENUE_QUESTION as ASK
 
 DATA = (
     "import pandas as pd\n"
     "sales = pd.DataFrame({'region': ['north', 'south', 'north'], 'amount': [10.0, 2.0, 5.5]})"
 )
 BUILT_SOURCE = "totals = sales.groupby('region').amount.sum()\ntotals"
-PLAN = """# Revenue by region
-
-## Steps
-### S1. Summarise by region
-Group `sales` by region in a new cell.
-Verify: north = 15.5
-"""
-ASK = {
-    "questions": [
-        {
-            "question": "How should revenue be summarised?",
-            "header": "Approach",
-            "type": "choice",
-            "options": [
-                {"label": "pandas groupby", "description": "simple"},
-                {"label": "SQL via duckdb", "description": "heavier"},
-            ],
-        }
-    ]
-}
 
 
 def load_extension(lab: LabPage) -> None:
