@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from jupyter_plan.agent.view import notebook_label
 from jupyter_plan.models import Plan, Usage
 from jupyter_plan.outputs import multiline
 from jupyter_plan.redaction import redact, redact_with, secret_values
@@ -155,12 +156,19 @@ class PlanReport:
 def collect(notebook_path: Path, env: Mapping[str, str] = os.environ) -> list[PlanReport]:
     """Every plan the notebook mentions, with what the plan store and transcripts hold."""
     found = find_plans(read_notebook(notebook_path))
-    if not found:
-        raise ExportError(
-            f"{notebook_path}: no plans found (no saved %%plan output and no built cells)"
-        )
     resolved = load_settings(notebook_path.parent, env=env)
     store = PlanStore(resolved.plan_dir)
+    # Plans made for this notebook but not (yet) in it: a notebook saved without outputs,
+    # like the quickstart, still has its plans in the store.
+    label = notebook_label(str(notebook_path.resolve()), resolved.project_root)
+    for stored in store.scan():
+        if stored.plan is not None and stored.plan.notebook_path == label:
+            found.setdefault(stored.plan.id, Found())
+    if not found:
+        raise ExportError(
+            f"{notebook_path}: no plans found (no saved %%plan output, no built cells and no "
+            f"plan for this notebook in {resolved.plan_dir})"
+        )
     audit = _audit_lines(resolved)
     reports = []
     for plan_id, entry in found.items():

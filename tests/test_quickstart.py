@@ -82,6 +82,21 @@ def test_notebook_replays_offline_twice_with_the_same_result(name: str, tmp_path
         assert "59 rows -> 58; regions: East, North, South, West" in outputs
         assert "image/png" in outputs  # the chart
 
+    # The report of its plans (jupyter-plan export), from the source and from the result.
+    if name == "quickstart.ipynb":
+        from jupyter_plan.export import export
+
+        report, _ = export(folder / name, "md", "-")
+        for section in ("### Revisions", "### Questions and answers", "### Reviews and approval",
+                        "### Built cells", "### Tokens and cost"):  # fmt: skip
+            assert section in report, section
+        assert "Fill with the product's median price" in report
+        shutil.copyfile(first.output, folder / "executed.ipynb")
+        built_report, _ = export(folder / "executed.ipynb", "md", "-")
+        built_section = built_report.split("### Built cells", 1)[1].split("### Tokens", 1)[0]
+        assert "S1" in built_section and "S2" in built_section, built_section
+        assert "No cell in the notebook was built" in report  # the source has none yet
+
     # The saved result, re-run top to bottom: the plan replays although the file now holds
     # its outputs and built cells, %build recognises its cells, they run as ordinary cells.
     shutil.copyfile(first.output, folder / name)
