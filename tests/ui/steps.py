@@ -54,3 +54,41 @@ def build_turns() -> list[Any]:
         tool_call("update_step", {"step_id": "S1", "status": "done", "note": "north 15.5"}),
         text("Done: the summary is in a new cell."),
     ]
+
+
+def build_in_page(lab: LabPage, item: Any, plan_id: str) -> list[str]:
+    """``%build`` in the empty last cell: the summary cell is inserted and run in this page's
+    notebook, tagged with the plan, and the sidebar says built. The cells before, for undo."""
+    before = lab.cell_sources()
+    assert before[-1] == ""  # the %build goes into the empty last cell
+    build_cell = lab.run_cell("%build")
+    built = lab.cell_with_source("groupby('region')")
+    built.locator(".jp-OutputArea-output", has_text="15.5").wait_for()
+    build_cell.locator(".jp-OutputArea-output", has_text="Undo with").wait_for()
+    item.locator(".jp-plan-status-built").wait_for()
+    lab.wait_idle()
+    assert built.count() == 1
+    meta = lab.page.evaluate(
+        """() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells
+              .map((c) => c.getMetadata().jupyter_plan || null)"""
+    )
+    assert {"plan_id": plan_id, "revision": 1, "step_id": "S1"} in meta, meta
+    assert BUILT_SOURCE in lab.cell_sources()
+    built.scroll_into_view_if_needed()
+    return before
+
+
+def undo_in_page(lab: LabPage, item: Any, before: list[str]) -> None:
+    """``%build --undo``: the cells are as when the build started (the checkpoint holds the
+    %build cell and the empty one after it; the --undo cell goes too), the plan approved."""
+    expected = [*before[:-1], "%build", ""]
+    lab.run_cell("%build --undo", wait=False)
+    lab.page.wait_for_function(
+        """(expected) => JSON.stringify(window.jupyterapp.shell.currentWidget.content.model
+              .sharedModel.cells.map((c) => c.getSource())) === JSON.stringify(expected)""",
+        arg=expected,
+    )
+    lab.wait_idle()
+    assert lab.cell_with_source("groupby('region')").count() == 0
+    item.locator(".jp-plan-status-approved").wait_for(timeout=30_000)
+    assert "0/1 steps done" in item.inner_text()  # the build's ticks are undone too

@@ -34,7 +34,7 @@ from jupyter_plan.testing.lab import (
     stop_process,
 )
 
-from .steps import BUILT_SOURCE, DATA, build_turns, load_extension, planning_turns
+from .steps import DATA, build_in_page, build_turns, load_extension, planning_turns, undo_in_page
 
 pytestmark = pytest.mark.ui
 
@@ -114,7 +114,6 @@ def assert_rtc_active(lab: LabPage) -> None:
 
 
 def test_plan_build_undo_with_rtc(lab: LabPage, fake_model: SwappableResponder) -> None:
-    page = lab.page
     assert_rtc_active(lab)
     load_extension(lab)
     lab.run_cell(DATA)
@@ -130,37 +129,12 @@ def test_plan_build_undo_with_rtc(lab: LabPage, fake_model: SwappableResponder) 
     lab.wait_idle()
 
     # %build inserts the summary cell and runs it, in this page's (collaborative) notebook.
-    before = lab.cell_sources()
-    assert before[-1] == ""
-    build_cell = lab.run_cell("%build")
-    built = lab.cell_with_source("groupby('region')")
-    built.locator(".jp-OutputArea-output", has_text="15.5").wait_for()
-    build_cell.locator(".jp-OutputArea-output", has_text="Undo with").wait_for()
-    item.locator(".jp-plan-status-built").wait_for()
-    lab.wait_idle()
-    assert built.count() == 1
-    meta = page.evaluate(
-        """() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells
-              .map((c) => c.getMetadata().jupyter_plan || null)"""
-    )
-    assert {"plan_id": PLAN_ID, "revision": 1, "step_id": "S1"} in meta, meta
-    assert BUILT_SOURCE in lab.cell_sources()
+    before = build_in_page(lab, item, PLAN_ID)
     assert fake_model.remaining == 0
-    built.scroll_into_view_if_needed()
     lab.screenshot("-built")
 
     # %build --undo: the cells are as they were when the build started.
-    expected = [*before[:-1], "%build", ""]
-    lab.run_cell("%build --undo", wait=False)
-    page.wait_for_function(
-        """(expected) => JSON.stringify(window.jupyterapp.shell.currentWidget.content.model
-              .sharedModel.cells.map((c) => c.getSource())) === JSON.stringify(expected)""",
-        arg=expected,
-    )
-    lab.wait_idle()
-    assert built.count() == 0
-    item.locator(".jp-plan-status-approved").wait_for(timeout=30_000)
-    assert "0/1 steps done" in item.inner_text()
+    undo_in_page(lab, item, before)
     assert_rtc_active(lab)  # still the collaborative model after the edits
     lab.screenshot()
     assert not lab.page_errors, lab.page_errors

@@ -15,7 +15,7 @@ import pytest
 
 from jupyter_plan.testing.lab import LabPage, SwappableResponder
 
-from .steps import BUILT_SOURCE, DATA, build_turns, load_extension, planning_turns
+from .steps import DATA, build_in_page, build_turns, load_extension, planning_turns, undo_in_page
 
 pytestmark = pytest.mark.ui
 
@@ -53,39 +53,12 @@ def test_plan_answer_approve_in_sidebar_build_undo(
     lab.wait_idle()
 
     # %build inserts the summary cell and runs it, in this page's notebook.
-    before = lab.cell_sources()
-    assert before[-1] == ""  # the %build goes into the empty last cell
-    build_cell = lab.run_cell("%build")
-    built = lab.cell_with_source("groupby('region')")
-    built.locator(".jp-OutputArea-output", has_text="15.5").wait_for()
-    build_cell.locator(".jp-OutputArea-output", has_text="Undo with").wait_for()
-    item.locator(".jp-plan-status-built").wait_for()
-    lab.wait_idle()
-    assert built.count() == 1
-    meta = page.evaluate(
-        """() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells
-              .map((c) => c.getMetadata().jupyter_plan || null)"""
-    )
-    assert {"plan_id": PLAN_ID, "revision": 1, "step_id": "S1"} in meta, meta
-    assert BUILT_SOURCE in lab.cell_sources()
-    built.scroll_into_view_if_needed()
+    before = build_in_page(lab, item, PLAN_ID)
     lab.screenshot("-built")
     assert fake_model.remaining == 0
 
-    # %build --undo: the notebook is as it was when the build started (the checkpoint holds
-    # the %build cell and the empty one after it; the --undo cell goes too).
-    expected = [*before[:-1], "%build", ""]
-    lab.run_cell("%build --undo", wait=False)
-    page.wait_for_function(
-        """(expected) => JSON.stringify(window.jupyterapp.shell.currentWidget.content.model
-              .sharedModel.cells.map((c) => c.getSource())) === JSON.stringify(expected)""",
-        arg=expected,
-    )
-    lab.wait_idle()
-    assert built.count() == 0
-    # The plan is approved again (the store says so); the sidebar must follow.
-    item.locator(".jp-plan-status-approved").wait_for(timeout=30_000)
-    assert "0/1 steps done" in item.inner_text()  # the build's ticks are undone too
+    # %build --undo: the notebook is as it was when the build started.
+    undo_in_page(lab, item, before)
     # The sidebar's link shows the plan's Markdown file (in the hidden plan folder, which
     # jupyter-server will not serve by default: a read-only tab with the plan document).
     item.locator("a.jp-plan-item-file").click()
