@@ -73,6 +73,20 @@ def _drive(coro: Coroutine[Any, Any, Execution]) -> Execution:
     raise BridgeError("a cell with top-level 'await' cannot run in a headless build")
 
 
+def _wind_down(loop: asyncio.AbstractEventLoop) -> None:
+    """What ``asyncio.run`` does before closing its loop: finish leftover tasks and async
+    generators (litellm's streams). Else the loop's "Task was destroyed but it is pending!"
+    lands on stderr, in the cell's output, where a later run's recording would see it."""
+    with contextlib.suppress(Exception):
+        leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+
+
 def run_blocking(make: Callable[[MainThreadPump], Coroutine[Any, Any, T]]) -> T:
     """Run ``make(pump)`` on a worker thread and serve the pump until it finishes."""
     pump = MainThreadPump()
@@ -90,6 +104,7 @@ def run_blocking(make: Callable[[MainThreadPump], Coroutine[Any, Any, T]]) -> T:
             box["error"] = exc
         finally:
             ready.set()
+            _wind_down(loop)
             loop.close()
             pump.stop()
 
