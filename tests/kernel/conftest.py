@@ -12,6 +12,7 @@ import pytest
 from nbclient import NotebookClient
 
 from jupyter_plan.testing.fake_server import FakeModelServer
+from jupyter_plan.testing.lab import write_notebook as write
 
 API_KEY = "sk-kernel-test-0123456789"
 
@@ -44,14 +45,8 @@ class Kernel:
 
 
 def write_notebook(path: Path, sources: list[str]) -> bytes:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    nbformat.write(nb, path)
+    """The shared notebook writer (``jupyter_plan.testing.lab``); returns the file's bytes."""
+    write(path, sources)
     return path.read_bytes()
 
 
