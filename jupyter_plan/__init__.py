@@ -21,7 +21,7 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 def load_ipython_extension(ipython: Any) -> None:
     """Register the ``%%plan`` / ``%build`` magics (``%load_ext jupyter_plan``)."""
-    from jupyter_plan.magics import PlanMagics
+    from jupyter_plan.notebook.magics import PlanMagics
 
     ipython.register_magics(PlanMagics)
     if getattr(ipython, "kernel", None) is not None:  # a kernel: JupyterLab panels may connect
@@ -49,7 +49,7 @@ def _open_panel(shell: Any, comm: Any, msg: dict[str, Any]) -> None:
     """The ``jupyter_plan`` comm target. The bridge modules (pydantic models and all) load
     when the first panel connects, not at ``%load_ext``: loading stays light."""
     from jupyter_plan.bridge.locate import default_registry
-    from jupyter_plan.kernel_session import KernelSession
+    from jupyter_plan.notebook.kernel_session import KernelSession
 
     KernelSession.of(shell).connect_sidebar()
     default_registry().handle_open(comm, msg)

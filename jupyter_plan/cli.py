@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_notebook(ns: argparse.Namespace) -> int:
-    from jupyter_plan.run_notebook import main as run_main  # nbclient: only for this command
+    from jupyter_plan.run.runner import main as run_main  # nbclient: only for this command
 
     return run_main(ns.notebook, ns.output, ns.html, ns.timeout)
 
@@ -187,7 +187,9 @@ def _validate(ns: argparse.Namespace) -> int:
 
 
 def _export(ns: argparse.Namespace) -> int:
-    from jupyter_plan.export import export  # plans, transcripts, mistune: only for this command
+    from jupyter_plan.export.report import (
+        export,  # plans, transcripts, mistune: only for this command
+    )
 
     text, written = export(Path(ns.notebook), ns.format, ns.output)
     if written is None:

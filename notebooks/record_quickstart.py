@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from jupyter_plan.run_notebook import run_notebook
+from jupyter_plan.run.runner import run_notebook
 from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
 
 HERE = Path(__file__).resolve().parent
@@ -107,7 +107,7 @@ monthly.round(2)"""
 PRELUDE = f"""
 def _jupyter_plan_recording():
     from jupyter_plan.agent.human import YesHuman
-    from jupyter_plan.kernel_session import KernelSession
+    from jupyter_plan.notebook.kernel_session import KernelSession
     from jupyter_plan.models import Answer
 
     answers = {json.dumps(ANSWERS)}

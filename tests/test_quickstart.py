@@ -14,7 +14,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from jupyter_plan.run_notebook import RunResult, run_notebook
+from jupyter_plan.run.runner import RunResult, run_notebook
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -84,7 +84,7 @@ def test_notebook_replays_offline_twice_with_the_same_result(name: str, tmp_path
 
     # The report of its plans (jupyter-plan export), from the source and from the result.
     if name == "quickstart.ipynb":
-        from jupyter_plan.export import export
+        from jupyter_plan.export.report import export
 
         report, _ = export(folder / name, "md", "-")
         for section in ("### Revisions", "### Questions and answers", "### Reviews and approval",

@@ -25,9 +25,9 @@ from jupyter_plan.bridge.base import EditableBridge
 from jupyter_plan.models import NotebookSnapshot, Plan, PlanStatus, Step
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.types import Mode
+from jupyter_plan.record.store import PlanStore
 from jupyter_plan.session import transition
 from jupyter_plan.settings import ResolvedSettings
-from jupyter_plan.storage import PlanStore
 from jupyter_plan.tools import build_tools
 from jupyter_plan.tools.base import BuildState, ToolContext
 

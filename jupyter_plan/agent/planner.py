@@ -24,9 +24,9 @@ from jupyter_plan.models import Plan, PlanStatus
 from jupyter_plan.plan_format import parse_plan
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.types import Mode
+from jupyter_plan.record.store import PlanStore, PlanStoreError, split_front_matter
 from jupyter_plan.session import apply_review, submit, transition
 from jupyter_plan.settings import ResolvedSettings
-from jupyter_plan.storage import PlanStore, PlanStoreError, split_front_matter
 from jupyter_plan.tools import plan_tools
 from jupyter_plan.tools.base import ToolContext
 from jupyter_plan.tools.skills import discover_skills, preactivate_skill, skills_prompt

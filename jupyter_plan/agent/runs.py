@@ -10,10 +10,9 @@ from string import Template
 
 from jupyter_plan.agent.client import ModelClient
 from jupyter_plan.agent.human import Human
+from jupyter_plan.agent.replay import RecordingClient, RecordingHuman, ReplayClient, ReplayHuman
 from jupyter_plan.policy.engine import PolicyEngine
-from jupyter_plan.replay import RecordingClient, RecordingHuman, ReplayClient, ReplayHuman
-from jupyter_plan.settings import ResolvedSettings
-from jupyter_plan.transcript import (
+from jupyter_plan.record.transcript import (
     Transcript,
     TranscriptKind,
     choose_replay,
@@ -22,6 +21,7 @@ from jupyter_plan.transcript import (
     transcript_key,
     transcript_path,
 )
+from jupyter_plan.settings import ResolvedSettings
 
 
 class RunSetupError(ValueError):

@@ -34,7 +34,7 @@ from jupyter_plan.bridge.memory import (
     require,
 )
 from jupyter_plan.models import Cell, CellRun, NewCell, NotebookSnapshot
-from jupyter_plan.storage import write_atomic
+from jupyter_plan.record.store import write_atomic
 
 _TOKEN = re.compile(r"[0-9a-f]{16}")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from jupyter_plan.models import BuildMode, Plan, ReviewDecision
 from jupyter_plan.plan_format import parse_plan
+from jupyter_plan.record.store import PlanStore
 from jupyter_plan.session import apply_review, submit
-from jupyter_plan.storage import PlanStore
 
 #: A one-step plan over a 3-row ``sales`` DataFrame, and the question that picks its approach:
 #: what the kernel and browser tests script the fake model to write and ask.

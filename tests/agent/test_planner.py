@@ -7,9 +7,9 @@ import json
 import pytest
 import yaml
 
+from jupyter_plan.agent.replay import ReplayDrift
 from jupyter_plan.agent.runs import RunSetupError
 from jupyter_plan.models import Answer, PlanStatus, ReviewDecision
-from jupyter_plan.replay import ReplayDrift
 from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
 from jupyter_plan.testing.human import ScriptedHuman
 

@@ -20,7 +20,7 @@ DATA = (
 )
 SETUP = """
 import asyncio
-from jupyter_plan.kernel_session import KernelSession
+from jupyter_plan.notebook.kernel_session import KernelSession
 S = KernelSession.of(get_ipython())
 
 def controls(widget, css):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_plan import storage
+from jupyter_plan.record import store as storage
 from jupyter_plan.tools.base import ToolContext, ToolError
 
 from .conftest import Call

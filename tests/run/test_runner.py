@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from jupyter_plan.cli import main
-from jupyter_plan.run_notebook import merge
+from jupyter_plan.run.runner import merge
 
 INSERT = """\
 import os

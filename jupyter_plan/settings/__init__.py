@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
-from jupyter_plan.settings_errors import (
+from jupyter_plan.settings.errors import (
     SettingsError,
     Source,
     describe,

@@ -20,10 +20,8 @@ from typing import Any, Literal
 from jupyter_plan.agent.view import notebook_label
 from jupyter_plan.models import Plan, Usage
 from jupyter_plan.outputs import multiline
-from jupyter_plan.redaction import redact, redact_with, secret_values
-from jupyter_plan.settings import ResolvedSettings, load_settings
-from jupyter_plan.storage import PlanStore, PlanStoreError, check_id, write_atomic
-from jupyter_plan.transcript import (
+from jupyter_plan.record.store import PlanStore, PlanStoreError, check_id, write_atomic
+from jupyter_plan.record.transcript import (
     ConfirmEvent,
     ModelTurn,
     ReviewEvent,
@@ -31,6 +29,8 @@ from jupyter_plan.transcript import (
     TranscriptKind,
     transcript_path,
 )
+from jupyter_plan.redaction import redact, redact_with, secret_values
+from jupyter_plan.settings import ResolvedSettings, load_settings
 from jupyter_plan.ui.render import PLAN_MIME
 
 Format = Literal["md", "html"]
@@ -327,12 +327,12 @@ def export(
 ) -> tuple[str, Path | None]:
     """The report's text, and where it was written: ``<stem>.plans.<fmt>`` beside the notebook
     by default; ``output="-"`` writes nothing (the caller prints the text)."""
-    from jupyter_plan.export_md import report_markdown
+    from jupyter_plan.export.markdown import report_markdown
 
     reports = collect(notebook, env)
     text = report_markdown(notebook, reports)
     if fmt == "html":
-        from jupyter_plan.export_html import markdown_to_page
+        from jupyter_plan.export.html import markdown_to_page
 
         text = markdown_to_page(text, title=f"Plans in {notebook.name}")
     # Transcripts are redacted when written; this catches a key that reached a notebook output

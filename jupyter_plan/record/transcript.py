@@ -37,11 +37,11 @@ from pydantic_core import to_jsonable_python
 
 from jupyter_plan.models import Answer, Confirmation, ModelResponse, Question, ReviewDecision, now
 from jupyter_plan.policy.paths import confine
+from jupyter_plan.record.store import check_id, write_atomic
 from jupyter_plan.redaction import REDACTED as REDACTED
 from jupyter_plan.redaction import is_secret_name, redact_with, secret_values
 from jupyter_plan.redaction import redact as redact
 from jupyter_plan.settings import ReplayMode
-from jupyter_plan.storage import check_id, write_atomic
 
 FORMAT = 1
 TranscriptKind = Literal["plan", "build"]

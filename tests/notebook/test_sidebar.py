@@ -15,8 +15,8 @@ import pytest
 
 from jupyter_plan.bridge.locate import CommRegistry
 from jupyter_plan.models import Cell, Plan
+from jupyter_plan.notebook.sidebar import PLAN_MIME, Sidebar
 from jupyter_plan.settings import load_settings
-from jupyter_plan.sidebar import PLAN_MIME, Sidebar
 from jupyter_plan.testing.frontend import Connection, SimulatedFrontend
 from jupyter_plan.testing.plans import approved_plan
 from jupyter_plan.ui.human import WidgetHuman
@@ -106,7 +106,7 @@ async def test_a_panel_gets_the_notebooks_plans_when_it_connects(panel: Panel) -
 async def test_plans_of_other_notebooks_are_not_listed(panel: Panel) -> None:
     approved_plan(panel.plan_dir, "mine", PLAN_MD)
     other = approved_plan(panel.plan_dir, "theirs", PLAN_MD)
-    from jupyter_plan.storage import PlanStore
+    from jupyter_plan.record.store import PlanStore
 
     PlanStore(panel.plan_dir).save(other.model_copy(update={"notebook_path": "other.ipynb"}))
     panel.connection.open()

@@ -26,7 +26,7 @@ from jupyter_plan.models import NewCell, Plan
 from jupyter_plan.policy.types import Mode
 
 if TYPE_CHECKING:
-    from jupyter_plan.kernel_session import KernelSession
+    from jupyter_plan.notebook.kernel_session import KernelSession
     from jupyter_plan.ui.review import PlanReviewWidget
 
 log = logging.getLogger(__name__)
@@ -121,8 +121,8 @@ class Sidebar:
         }
 
     def _stored(self, bridge: CommBridge) -> tuple[Path | None, dict[str, Plan]]:
+        from jupyter_plan.record.store import PlanStore
         from jupyter_plan.settings import load_settings
-        from jupyter_plan.storage import PlanStore
 
         start = bridge.os_path.parent if bridge.os_path is not None else Path.cwd()
         try:

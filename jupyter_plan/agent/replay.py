@@ -1,7 +1,7 @@
 """Record a live run's model turns and person events, and replay them offline.
 
 The ``Recording*`` wrappers sit between the agent loop and the real model or person and
-append what they answered to a :class:`~jupyter_plan.transcript.Transcript`; the ``Replay*``
+append what they answered to a :class:`~jupyter_plan.record.transcript.Transcript`; the ``Replay*``
 ones answer from it with no model, no key and no network, and raise :class:`ReplayDrift` as
 soon as the run asks something else (past the recorded person events, :class:`ReplayHuman`
 may ask a live ``fallback`` instead). A drift names the turn and shows what changed.
@@ -32,8 +32,7 @@ from jupyter_plan.models import (
     Question,
     ReviewDecision,
 )
-from jupyter_plan.redaction import redact
-from jupyter_plan.transcript import (
+from jupyter_plan.record.transcript import (
     AskEvent,
     ConfirmEvent,
     HumanEvent,
@@ -42,6 +41,7 @@ from jupyter_plan.transcript import (
     Transcript,
     digest,
 )
+from jupyter_plan.redaction import redact
 
 FIX = (
     "re-plan live with replay='never' (in .jupyter_plan/settings.json; needs a model), or "

@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
-from jupyter_plan.commands import build_mode
 from jupyter_plan.models import Plan
+from jupyter_plan.notebook.commands import build_mode
 from jupyter_plan.policy.types import Mode
 
 

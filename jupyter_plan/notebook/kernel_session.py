@@ -27,11 +27,11 @@ from jupyter_plan.bridge.execute import Executor, ShellExecutor
 from jupyter_plan.bridge.locate import choose_bridge, default_registry, locate_notebook
 from jupyter_plan.models import BuildMode, Plan
 from jupyter_plan.policy.types import Mode
+from jupyter_plan.record.store import PlanStore
 from jupyter_plan.settings import ResolvedSettings, load_settings
-from jupyter_plan.storage import PlanStore
 
 if TYPE_CHECKING:
-    from jupyter_plan.sidebar import Sidebar
+    from jupyter_plan.notebook.sidebar import Sidebar
 
 INTERACTIVE_ENV = "JUPYTER_PLAN_INTERACTIVE"  # "1": widgets even without the lab extension
 
@@ -70,7 +70,7 @@ class KernelSession:
     def connect_sidebar(self) -> Sidebar:
         """Answer the Plans sidebar's ops and keep it up to date (at the first panel)."""
         if self.sidebar is None:
-            from jupyter_plan.sidebar import Sidebar
+            from jupyter_plan.notebook.sidebar import Sidebar
 
             self.sidebar = Sidebar(self).attach()
         return self.sidebar
@@ -129,7 +129,7 @@ class KernelSession:
             self._guard_interrupts()
             task.add_done_callback(lambda t: self._finished(t, on_done))
             return task
-        from jupyter_plan.headless import PumpedExecutor, run_blocking
+        from jupyter_plan.run.headless import PumpedExecutor, run_blocking
 
         try:
             value = run_blocking(lambda pump: run(PumpedExecutor(ShellExecutor(self.shell), pump)))

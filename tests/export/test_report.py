@@ -19,11 +19,11 @@ from jupyter_plan.agent.planner import PlanRun, run_plan
 from jupyter_plan.bridge.execute import ShellExecutor
 from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.cli import main
-from jupyter_plan.export import export
-from jupyter_plan.export_md import code_span, fenced, lit
+from jupyter_plan.export.markdown import code_span, fenced, lit
+from jupyter_plan.export.report import export
 from jupyter_plan.models import Answer, Confirmation, NotebookSnapshot, Plan, ReviewDecision
+from jupyter_plan.record.store import PlanStore
 from jupyter_plan.settings import load_settings
-from jupyter_plan.storage import PlanStore
 from jupyter_plan.testing.fake_server import FakeModelServer, Turn, text, tool_call
 from jupyter_plan.testing.human import ScriptedHuman
 from jupyter_plan.testing.plans import approved_plan

@@ -10,8 +10,8 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import Markdown, display
 
-from jupyter_plan.kernel_session import Flags, KernelSession, bundle, placeholder
 from jupyter_plan.models import Plan, PlanStatus
+from jupyter_plan.notebook.kernel_session import Flags, KernelSession, bundle, placeholder
 from jupyter_plan.policy.types import MODE_NAMES, Mode
 
 
@@ -25,14 +25,14 @@ def _expected() -> tuple[type[BaseException], ...]:
     from jupyter_plan.agent.client import ModelError
     from jupyter_plan.agent.human import NeedsPerson
     from jupyter_plan.agent.loop import LoopStopped
+    from jupyter_plan.agent.replay import ReplayDrift
     from jupyter_plan.agent.runs import RunSetupError
     from jupyter_plan.bridge.base import BridgeError
     from jupyter_plan.plan_format import PlanFormatError
     from jupyter_plan.policy.loader import PolicyError
-    from jupyter_plan.replay import ReplayDrift
+    from jupyter_plan.record.store import PlanStoreError
+    from jupyter_plan.record.transcript import TranscriptError, TranscriptMissing
     from jupyter_plan.settings import SettingsError
-    from jupyter_plan.storage import PlanStoreError
-    from jupyter_plan.transcript import TranscriptError, TranscriptMissing
 
     return (
         BuildRefused, ModelError, NeedsPerson, LoopStopped, RunSetupError, BridgeError,

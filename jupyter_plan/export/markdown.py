@@ -17,7 +17,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from jupyter_plan import __version__
-from jupyter_plan.export import BuiltCell, PlanReport, args_text, decisions, reviews, run_usage
+from jupyter_plan.export.report import (
+    BuiltCell,
+    PlanReport,
+    args_text,
+    decisions,
+    reviews,
+    run_usage,
+)
 from jupyter_plan.models import Revision, Step, Usage, now
 from jupyter_plan.outputs import output_summary
 from jupyter_plan.ui.render import BUILD_MODES, STEP_ICONS, usage_line

@@ -11,6 +11,13 @@ from pydantic import SecretStr
 
 from jupyter_plan.agent.client import ModelRequest
 from jupyter_plan.agent.human import NeedsPerson, NoHuman
+from jupyter_plan.agent.replay import (
+    RecordingClient,
+    RecordingHuman,
+    ReplayClient,
+    ReplayDrift,
+    ReplayHuman,
+)
 from jupyter_plan.models import (
     Answer,
     ApprovalRequest,
@@ -24,15 +31,7 @@ from jupyter_plan.models import (
     ToolCall,
     Usage,
 )
-from jupyter_plan.redaction import REDACTED, is_secret_name, redact
-from jupyter_plan.replay import (
-    RecordingClient,
-    RecordingHuman,
-    ReplayClient,
-    ReplayDrift,
-    ReplayHuman,
-)
-from jupyter_plan.transcript import (
+from jupyter_plan.record.transcript import (
     AskEvent,
     ConfirmEvent,
     Lookup,
@@ -46,6 +45,7 @@ from jupyter_plan.transcript import (
     transcript_key,
     transcript_path,
 )
+from jupyter_plan.redaction import REDACTED, is_secret_name, redact
 
 KEY = "sk-proj-Abc123Def456Ghi789Jkl012Mno345"
 TOOLS = [

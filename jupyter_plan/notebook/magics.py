@@ -1,4 +1,4 @@
-"""IPython magics: parse flags, delegate to :mod:`jupyter_plan.kernel_session`, report."""
+"""IPython magics: parse flags, delegate to :mod:`jupyter_plan.notebook.kernel_session`, report."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class PlanMagics(Magics):
         %plan               show the latest plan
         %plan list | show ID | mode [MODE] | policy check|list|validate …
         """
-        from jupyter_plan import commands
+        from jupyter_plan.notebook import commands
 
         if cell is None and line.split()[:1] == ["policy"]:
             return commands.policy(_split(line))
@@ -76,7 +76,7 @@ class PlanMagics(Magics):
     @line_magic
     def build(self, line: str) -> Any:
         """Build an approved plan: insert, edit and run cells, each call decided by the policy."""
-        from jupyter_plan import commands
+        from jupyter_plan.notebook import commands
 
         args = parse_argstring(self.build, line)
         if args.auto_edit and args.manual:

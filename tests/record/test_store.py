@@ -17,7 +17,6 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jupyter_plan import storage
 from jupyter_plan.models import (
     Answer,
     Approach,
@@ -30,7 +29,8 @@ from jupyter_plan.models import (
     Usage,
 )
 from jupyter_plan.policy.paths import PathEscapeError
-from jupyter_plan.storage import (
+from jupyter_plan.record import store as storage
+from jupyter_plan.record.store import (
     PlanFileError,
     PlanNotFound,
     PlanStore,

@@ -23,10 +23,10 @@ from jupyter_plan.settings import (
     reference_table,
     user_dir,
 )
-from jupyter_plan.settings_errors import SettingsError, Source
+from jupyter_plan.settings.errors import SettingsError, Source
 
 SECRET = "sk-test-0123456789abcdef"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
 
 
 class World:
