@@ -5,8 +5,8 @@ fixing a settings file needs ``<source>: `key` = value is not valid; expected <w
 did-you-mean for a misspelt key. This module holds that wording: :class:`Source` (the phrase
 naming a value's origin), :class:`SettingsError`, the translation of one pydantic error, and
 the description of what a field accepts, which the reference table in docs/settings.md
-shares. It is apart from ``settings.py`` so that module stays the model, its sources and their
-precedence; the model is passed in, so nothing here imports ``settings.py`` at run time.
+shares. It sits below the model (``model.py``) and the loading (``load.py``): the model is
+passed in, so nothing here imports them.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import json
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, SecretStr
 
-if TYPE_CHECKING:
-    from jupyter_plan.settings import Layer
+Layer = Literal["default", "user", "project", "env", "flag"]
+#: The precedence order of the layers, lowest first.
+LAYERS: tuple[Layer, ...] = ("default", "user", "project", "env", "flag")
 
 
 @dataclass(frozen=True)
