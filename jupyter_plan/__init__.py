@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-__version__ = "0.1.0"
+from jupyter_plan._version import __version__ as __version__
 
 # bridge.base.PROTOCOL_VERSION (tests check they agree); repeated so %load_ext stays light.
 _PROTOCOL_VERSION = 1
@@ -50,8 +50,9 @@ def _open_panel(shell: Any, comm: Any, msg: dict[str, Any]) -> None:
     when the first panel connects, not at ``%load_ext``: loading stays light."""
     from jupyter_plan.bridge.locate import default_registry
     from jupyter_plan.notebook.kernel_session import KernelSession
+    from jupyter_plan.notebook.sidebar import connect_sidebar
 
-    KernelSession.of(shell).connect_sidebar()
+    connect_sidebar(KernelSession.of(shell))
     default_registry().handle_open(comm, msg)
 
 

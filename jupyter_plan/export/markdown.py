@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jupyter_plan import __version__
+from jupyter_plan._version import __version__
 from jupyter_plan.export.report import (
     BuiltCell,
     PlanReport,

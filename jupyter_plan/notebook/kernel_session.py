@@ -16,7 +16,7 @@ import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import display
@@ -30,10 +30,17 @@ from jupyter_plan.policy.types import Mode
 from jupyter_plan.record.store import PlanStore
 from jupyter_plan.settings import ResolvedSettings, load_settings
 
-if TYPE_CHECKING:
-    from jupyter_plan.notebook.sidebar import Sidebar
-
 INTERACTIVE_ENV = "JUPYTER_PLAN_INTERACTIVE"  # "1": widgets even without the lab extension
+
+
+class SessionObserver(Protocol):
+    """Follows a session from above (the Plans sidebar): the session never imports it."""
+
+    def changed(self) -> None:
+        """Plans or the mode changed."""
+
+    def human_added(self, human: Human) -> None:
+        """A run got its person (the widgets of a live run)."""
 
 
 @dataclass
@@ -56,7 +63,7 @@ class KernelSession:
         self.undo: dict[str, tuple[EditableBridge, str]] = {}  # plan id -> (bridge, token)
         self.last_plan: str | None = None
         self.humans: list[Human] = []  # the widgets of each run, newest last (tests find them)
-        self.sidebar: Sidebar | None = None  # JupyterLab's Plans sidebar, once a panel connects
+        self.observers: list[SessionObserver] = []  # the Plans sidebar, once a panel connects
         self._saved_sigint: Any = None
 
     @classmethod
@@ -67,18 +74,14 @@ class KernelSession:
             shell._jupyter_plan_session = session  # type: ignore[attr-defined]
         return session
 
-    def connect_sidebar(self) -> Sidebar:
-        """Answer the Plans sidebar's ops and keep it up to date (at the first panel)."""
-        if self.sidebar is None:
-            from jupyter_plan.notebook.sidebar import Sidebar
-
-            self.sidebar = Sidebar(self).attach()
-        return self.sidebar
+    def observe(self, observer: SessionObserver) -> None:
+        if observer not in self.observers:
+            self.observers.append(observer)
 
     def changed(self) -> None:
-        """Plans or the mode changed: the sidebar (if any) shows it."""
-        if self.sidebar is not None:
-            self.sidebar.changed()
+        """Plans or the mode changed: the observers (the sidebar, if any) show it."""
+        for observer in self.observers:
+            observer.changed()
 
     # -- where and how ----------------------------------------------------------------
 
@@ -194,8 +197,8 @@ class KernelSession:
             human = WidgetHuman(title=title)
             display(human.widget)
             self.humans.append(human)
-            if self.sidebar is not None:
-                self.sidebar.watch(human.review_widget)
+            for observer in self.observers:
+                observer.human_added(human)
             return human
         if approve is not None or yes:
             return YesHuman(approve or "auto_edit")

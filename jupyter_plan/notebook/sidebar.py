@@ -19,14 +19,15 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from jupyter_plan.agent.human import Human
 from jupyter_plan.bridge.base import BridgeError
 from jupyter_plan.bridge.comm import CommBridge
 from jupyter_plan.bridge.locate import CommRegistry, default_registry
 from jupyter_plan.models import NewCell, Plan
+from jupyter_plan.notebook.kernel_session import KernelSession
 from jupyter_plan.policy.types import Mode
 
 if TYPE_CHECKING:
-    from jupyter_plan.notebook.kernel_session import KernelSession
     from jupyter_plan.ui.review import PlanReviewWidget
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,18 @@ log = logging.getLogger(__name__)
 PLAN_MIME = "application/vnd.jupyter-plan+json"  # ui.render.PLAN_MIME, without ipywidgets
 
 
+def connect_sidebar(session: KernelSession) -> Sidebar:
+    """Answer the Plans sidebar's ops and follow ``session`` (once, at the first panel)."""
+    found = next((o for o in session.observers if isinstance(o, Sidebar)), None)
+    if found is None:
+        found = Sidebar(session).attach()
+        session.observe(found)
+    return found
+
+
 class Sidebar:
-    """One per kernel session: answers the sidebar's ops and keeps its panels up to date."""
+    """One per kernel session: answers the sidebar's ops and keeps its panels up to date.
+    It observes the session (:meth:`changed`, :meth:`human_added`)."""
 
     def __init__(self, session: KernelSession, registry: CommRegistry | None = None) -> None:
         self.session = session
@@ -54,6 +65,11 @@ class Sidebar:
         return self
 
     # -- what the panels see ----------------------------------------------------------
+
+    def human_added(self, human: Human) -> None:
+        review = getattr(human, "review_widget", None)
+        if review is not None:
+            self.watch(review)
 
     def watch(self, review: PlanReviewWidget) -> None:
         """Follow a run's review widget: its plan and its pending decision are state."""
