@@ -187,9 +187,7 @@ def _validate(ns: argparse.Namespace) -> int:
 
 
 def _export(ns: argparse.Namespace) -> int:
-    from jupyter_plan.export.report import (
-        export,  # plans, transcripts, mistune: only for this command
-    )
+    from jupyter_plan.export import export  # plans, transcripts, mistune: only here
 
     text, written = export(Path(ns.notebook), ns.format, ns.output)
     if written is None:

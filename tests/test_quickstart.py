@@ -84,7 +84,7 @@ def test_notebook_replays_offline_twice_with_the_same_result(name: str, tmp_path
 
     # The report of its plans (jupyter-plan export), from the source and from the result.
     if name == "quickstart.ipynb":
-        from jupyter_plan.export.report import export
+        from jupyter_plan.export import export
 
         report, _ = export(folder / name, "md", "-")
         for section in ("### Revisions", "### Questions and answers", "### Reviews and approval",

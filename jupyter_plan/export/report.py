@@ -20,7 +20,7 @@ from typing import Any, Literal
 from jupyter_plan.agent.view import notebook_label
 from jupyter_plan.models import Plan, Usage
 from jupyter_plan.outputs import multiline
-from jupyter_plan.record.store import PlanStore, PlanStoreError, check_id, write_atomic
+from jupyter_plan.record.store import PlanStore, PlanStoreError, check_id
 from jupyter_plan.record.transcript import (
     ConfirmEvent,
     ModelTurn,
@@ -29,7 +29,7 @@ from jupyter_plan.record.transcript import (
     TranscriptKind,
     transcript_path,
 )
-from jupyter_plan.redaction import redact, redact_with, secret_values
+from jupyter_plan.redaction import redact
 from jupyter_plan.settings import ResolvedSettings, load_settings
 from jupyter_plan.ui.render import PLAN_MIME
 
@@ -316,36 +316,4 @@ def run_usage(run: Run) -> Usage:
     return total
 
 
-# -- writing it -----------------------------------------------------------------------
-
-
-def export(
-    notebook: Path,
-    fmt: Format = "md",
-    output: Path | str | None = None,
-    env: Mapping[str, str] = os.environ,
-) -> tuple[str, Path | None]:
-    """The report's text, and where it was written: ``<stem>.plans.<fmt>`` beside the notebook
-    by default; ``output="-"`` writes nothing (the caller prints the text)."""
-    from jupyter_plan.export.markdown import report_markdown
-
-    reports = collect(notebook, env)
-    text = report_markdown(notebook, reports)
-    if fmt == "html":
-        from jupyter_plan.export.html import markdown_to_page
-
-        text = markdown_to_page(text, title=f"Plans in {notebook.name}")
-    # Transcripts are redacted when written; this catches a key that reached a notebook output
-    # or the saved plan JSON, and the key this process was given.
-    text = redact_with(text, secret_values([env.get("JUPYTER_PLAN_API_KEY")]))
-    if output is not None and str(output) == "-":
-        return text, None
-    target = Path(output) if output else notebook.with_name(f"{notebook.stem}.plans.{fmt}")
-    try:
-        write_atomic(target, text)
-    except OSError as exc:
-        raise ExportError(f"{target}: cannot write the report ({exc.strerror or exc})") from None
-    return text, target
-
-
-__all__ = ["ExportError", "PlanReport", "collect", "decisions", "export"]
+__all__ = ["ExportError", "PlanReport", "collect", "decisions"]

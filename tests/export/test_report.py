@@ -19,8 +19,8 @@ from jupyter_plan.agent.planner import PlanRun, run_plan
 from jupyter_plan.bridge.execute import ShellExecutor
 from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.cli import main
+from jupyter_plan.export import export
 from jupyter_plan.export.markdown import code_span, fenced, lit
-from jupyter_plan.export.report import export
 from jupyter_plan.models import Answer, Confirmation, NotebookSnapshot, Plan, ReviewDecision
 from jupyter_plan.record.store import PlanStore
 from jupyter_plan.settings import load_settings
