@@ -1,12 +1,19 @@
-"""Decide every tool call: allow, deny or ask the person.
+"""Decide every tool call: allow, deny or ask the person, as Gemini CLI would, or stricter.
 
 Precedence is defined once, in :func:`precedence`: a higher tier beats any lower tier;
-within a tier the higher priority wins; at equal priority deny > ask_user > allow.
-No rule: ask_user when a person can answer, deny when headless.
+within a tier the higher priority wins (Gemini: ``tier + priority/1000``); at equal
+priority deny > ask_user > allow (Gemini takes the first loaded). No rule: ask_user when a
+person can answer, deny when headless, allow in yolo (as Gemini).
 
-Plan mode is a boundary (:meth:`PolicyEngine.plan_protected`): a call that could change
-anything outside the plan directory may be allowed or asked only by a workspace, user or
-admin rule that names ``plan`` in its ``modes``. Any other rule can only deny it.
+Rules match as in Gemini CLI (:mod:`matching`, canonical arguments, shell commands split
+as it splits them, :mod:`shell_decision`). Where jupyter-plan is deliberately stricter,
+the decision says so (``stricter``; docs/policy.md, "Differences from Gemini CLI"):
+
+- plan mode is a boundary (:meth:`PolicyEngine.plan_protected`): a call that could change
+  anything outside the plan directory may be allowed or asked only by a workspace, user or
+  admin rule that names ``plan`` in its ``modes``. Any other rule can still tighten it (an
+  ask or a deny keeps its force) but never open it;
+- a rule matched only through a wildcard Gemini does not have (``read_*``) is tighten-only.
 
 jupyter-plan's own configuration (the project's settings file, policies and skills, the
 user and admin folders) is never written by a tool, in any mode, whatever the rules say
@@ -16,17 +23,18 @@ itself the next run.
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jupyter_plan.policy.paths import PathEscapeError, confine
-from jupyter_plan.policy.shell import split_command
+from jupyter_plan.policy import matching
+from jupyter_plan.policy.build_files import is_build_file, is_file_edit_tool
+from jupyter_plan.policy.calls import Call, Hit
+from jupyter_plan.policy.checkers import SafetyChecker
+from jupyter_plan.policy.paths import PathEscapeError, confine, real_path
+from jupyter_plan.policy.shell_decision import decide_shell
 from jupyter_plan.policy.types import (
     PLAN_PROTECTED_KINDS,
     SEVERITY,
@@ -36,18 +44,19 @@ from jupyter_plan.policy.types import (
     Mode,
     PolicyDecision,
     Rule,
+    Stricter,
     Tier,
     ToolKind,
-    canonical_args,
 )
 
 Auditor = Callable[[PolicyDecision], None]
 PATH_ARGS = ("file_path", "path", "dir_path", "notebook_path")
+Candidate = tuple[Rule, bool]  # the rule, and whether Gemini CLI would match its name too
 
 
-def precedence(rule: Rule) -> tuple[int, int, int]:
+def precedence(rule: Rule) -> tuple[int, int, int, int]:
     """Sort key: the first matching rule in ascending order of this key decides."""
-    return (-int(rule.tier), -rule.priority, -SEVERITY[rule.decision])
+    return (-int(rule.tier), -rule.priority, -SEVERITY[rule.decision], rule.order)
 
 
 def may_open_plan_boundary(rule: Rule) -> bool:
@@ -57,7 +66,7 @@ def may_open_plan_boundary(rule: Rule) -> bool:
 
 
 class PolicyEngine:
-    """Holds compiled rules, indexed by tool name; :meth:`decide` is the only entry point."""
+    """Holds compiled rules; :meth:`decide` is the only entry point."""
 
     def __init__(
         self,
@@ -67,50 +76,36 @@ class PolicyEngine:
         audit: Auditor | None = None,
         config_paths: Iterable[str | os.PathLike[str]] = (),
         workspace_root: str | os.PathLike[str] | None = None,
+        checkers: Iterable[SafetyChecker] = (),
     ) -> None:
         self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=precedence))
+        self.checkers = tuple(sorted(checkers, key=lambda c: -c.match.priority))
         self.plan_dir = Path(plan_dir) if plan_dir is not None else None
         self.config_paths = tuple(os.path.realpath(d) for d in config_paths)
         self.workspace_root = Path(workspace_root) if workspace_root is not None else None
         self.audit = audit
-        self._exact: dict[str, list[Rule]] = {}
-        self._wild: list[tuple[re.Pattern[str], Rule]] = []
-        for rule in self.rules:
-            for pattern in rule.tool_patterns:
-                if any(ch in pattern for ch in "*?["):
-                    self._wild.append((re.compile(fnmatch.translate(pattern)), rule))
-                else:
-                    self._exact.setdefault(pattern, []).append(rule)
-        self._cache: dict[tuple[str, Mode, bool], tuple[Rule, ...]] = {}
+        self._cache: dict[tuple[tuple[str, ...], str | None, Mode, bool], tuple[Candidate, ...]]
+        self._cache = {}
 
     # -- candidates -----------------------------------------------------------------
 
-    def candidates(self, tool: str, mode: Mode, interactive: bool) -> tuple[Rule, ...]:
-        """Rules that can apply to ``tool`` in this mode, in precedence order (cached)."""
-        key = (tool, mode, interactive)
+    def candidates(
+        self, names: tuple[str, ...], server: str | None, mode: Mode, interactive: bool
+    ) -> tuple[Candidate, ...]:
+        """Rules that can apply to a tool in this mode, in precedence order (cached)."""
+        key = (names, server, mode, interactive)
         hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        seen: set[int] = set()
-        found: list[Rule] = []
-        for rule in self._exact.get(tool, ()):
-            seen.add(id(rule))
-            found.append(rule)
-        for regex, rule in self._wild:
-            if id(rule) not in seen and regex.match(tool):
-                seen.add(id(rule))
-                found.append(rule)
-        result = tuple(
-            r
-            for r in sorted(found, key=precedence)
-            if (r.modes is None or mode in r.modes)
-            and (r.interactive is None or r.interactive == interactive)
-            and r.subagent is None  # jupyter-plan has no subagents: such rules never apply
-        )
-        self._cache[key] = result
-        return result
+        if hit is None:
+            found = []
+            for rule in self.rules:
+                if matching.applies(rule, mode, interactive):
+                    native = matching.name_match(rule, names, server)
+                    if native is not None:
+                        found.append((rule, native))
+            hit = self._cache[key] = tuple(found)
+        return hit
 
-    # -- the plan-mode boundary -------------------------------------------------------
+    # -- the plan-mode boundary and the configuration guard ---------------------------
 
     def plan_protected(self, tool: str, args: Mapping[str, Any], kind: ToolKind) -> str | None:
         """Why this call is outside what plan mode may do, or None if it is inside."""
@@ -140,7 +135,9 @@ class PolicyEngine:
             return None
         base = os.fspath(self.workspace_root or Path.cwd())
         for p in (args[k] for k in PATH_ARGS if isinstance(args.get(k), str)):
-            real = os.path.realpath(os.path.join(base, p))  # absolute p: join returns p
+            real = real_path(p, base)
+            if real is None:  # a NUL byte, a lone surrogate: refused, never a crash
+                return f"refused path {p!r}: it is not a valid file name"
             for folder in self.config_paths:  # a plan.directory set in there is guarded too
                 if _under(real, folder):
                     return (
@@ -163,88 +160,120 @@ class PolicyEngine:
     ) -> PolicyDecision:
         """Decide one call. Headless (``interactive=False``), ask_user becomes deny."""
         kind = kind or TOOL_KINDS.get(tool, ToolKind.OTHER)
-        call = _Call(
-            tool,
-            dict(args or {}),
-            mode if isinstance(mode, Mode) else Mode.parse(mode),
-            interactive,
-            kind,
-            annotations or {"readOnlyHint": kind in (ToolKind.READ, ToolKind.INTERACT)},
-        )
-        result = self._decide_shell(call) if tool == SHELL_TOOL else self._decide_one(call)
+        mode = mode if isinstance(mode, Mode) else Mode.parse(mode)
+        args = dict(args or {})
+        if annotations is None:
+            annotations = {"readOnlyHint": kind in (ToolKind.READ, ToolKind.INTERACT)}
+        call = Call(self, tool, args, mode, interactive, kind, annotations)
+        guarded = self.config_protected(args, kind)
+        if guarded:
+            result = call.record(Hit(Decision.DENY, None, guarded))
+        elif tool == SHELL_TOOL:
+            result = decide_shell(call)
+        else:
+            result = self._after_rules(call, self.walk(call, args))
         if not interactive and result.decision is Decision.ASK_USER:
             result = result.but(Decision.DENY, f"{result.reason} (no person to ask: denied)")
         if self.audit is not None:
             self.audit(result)
         return result
 
-    def _decide_one(self, call: _Call, command: str | None = None) -> PolicyDecision:
-        """The first rule in precedence order whose conditions all hold decides."""
-        guarded = self.config_protected(call.args, call.kind)
-        if guarded:
-            return call.record(Decision.DENY, None, guarded)
-        boundary = self.plan_protected(call.tool, call.args, call.kind) if call.plan else None
-        for rule in self.candidates(call.tool, call.mode, call.interactive):
-            if boundary and not may_open_plan_boundary(rule):
-                continue
-            if rule.args_pattern is not None and not rule.args_pattern.search(call.canonical):
-                continue
-            if (rule.command_prefixes or rule.command_regex) and not _command_matches(
-                rule, command
-            ):
-                continue
-            if rule.tool_annotations and any(
-                call.annotations.get(k) != v for k, v in rule.tool_annotations.items()
-            ):
-                continue
-            # A built-in deny at the boundary says *why* (e.g. both paths of an escape).
-            why = boundary if boundary and rule.tier is Tier.BUILTIN else _reason(rule)
-            return call.record(rule.decision, rule, why)
-        if boundary:
-            return call.record(Decision.DENY, None, boundary)
-        default = Decision.ASK_USER if call.interactive else Decision.DENY
-        return call.record(default, None, "no rule matches this call")
+    def walk(self, call: Call, args: Mapping[str, Any]) -> Hit:
+        """The first rule in precedence order whose conditions all hold, or the default.
 
-    def _decide_shell(self, call: _Call) -> PolicyDecision:
-        command = call.args.get("command")
-        if not isinstance(command, str):
-            return call.record(Decision.DENY, None, "no 'command' given")
-        split = split_command(command)
-        if split.error is not None:
-            # Checked first so a plan-mode or explicit deny still wins over "can't parse".
-            whole = self._decide_one(call)
-            if whole.decision is Decision.DENY:
-                return whole
-            return call.record(Decision.ASK_USER, None, f"{split.error}; asking")
-        parts: list[tuple[str, PolicyDecision]] = []
-        if split.compound:
-            # A deny rule whose argsPattern matches the whole chained text still denies it
-            # (e.g. a pattern spanning two parts); other rules are decided part by part.
-            for rule in self.candidates(SHELL_TOOL, call.mode, call.interactive):
-                if (
-                    rule.decision is Decision.DENY
-                    and rule.args_pattern is not None
-                    and not (rule.command_prefixes or rule.command_regex)
-                    and rule.args_pattern.search(call.canonical)
-                ):
-                    parts.append((command, call.record(Decision.DENY, rule, _reason(rule))))
-                    break
-        for part in split.parts:
-            d = self._decide_one(call.with_command(part.text), part.text)
-            redirect_ok = d.rule is not None and d.rule.allow_redirection
-            if d.decision is Decision.ALLOW and part.redirects_output and not redirect_ok:
-                if call.plan:  # a write outside the plan directory: not even asked
-                    d = d.but(Decision.DENY, "plan mode is read-only: no output redirection")
-                else:
-                    d = d.but(Decision.ASK_USER, "output redirection needs approval")
-            parts.append((part.text, d))
-        worst_command, worst = max(parts, key=lambda p: SEVERITY[p[1].decision])
-        if not split.compound:
-            return call.record(worst.decision, worst.rule, worst.reason)
-        reason = worst.reason
-        if worst.decision is not Decision.ALLOW:
-            reason = f"part {worst_command!r}: {worst.reason}"
-        return call.record(worst.decision, worst.rule, reason, tuple(parts))
+        Tighten-only rules (a wildcard Gemini lacks; at the plan boundary, one that may not
+        open it) never decide by themselves: a deny among them denies, an ask among them
+        turns a later allow into ask.
+        """
+        boundary = call.boundary
+        server = matching.server_of(call.tool, call.annotations)
+        names = matching.aliases(call.tool, args)
+        canonical: str | None = None  # built only if a rule has an argument pattern
+        floor: tuple[Rule, bool] | None = None  # an ask passed over, and if at the boundary
+        gemini_pick: Rule | None = None
+        found = self.candidates(names, server, call.mode, call.interactive)
+        for index, (rule, native) in enumerate(found):
+            if rule.args_patterns and canonical is None:
+                canonical = call.canonical_of(args)
+            if not matching.conditions_hold(rule, server, call.annotations, canonical):
+                continue
+            if native and gemini_pick is None:
+                gemini_pick = rule
+            at_boundary = bool(boundary) and not may_open_plan_boundary(rule)
+            if at_boundary or not native:
+                if rule.decision is Decision.DENY:  # only a wider wildcard: deny may decide
+                    return Hit(Decision.DENY, rule, _reason(rule), (Stricter.WILDCARDS,))
+                if rule.decision is Decision.ASK_USER and floor is None:
+                    floor = (rule, at_boundary)
+                continue
+            stricter = self._equal_priority(found, index, rule, server, call, args, canonical)
+            why = boundary if boundary and rule.tier is Tier.BUILTIN else _reason(rule)
+            hit = Hit(rule.decision, rule, why, stricter)
+            if floor is not None and rule.decision is Decision.ALLOW:
+                hit = _raised(floor, rule)
+            return _noted(hit, call, gemini_pick)
+        if boundary:
+            return _noted(Hit(Decision.DENY, None, boundary), call, gemini_pick)
+        default = call.default
+        if floor is not None and default is Decision.ALLOW:
+            return _raised(floor, None)
+        return Hit(default, None, "no rule matches this call")
+
+    def _equal_priority(
+        self,
+        found: Sequence[Candidate],
+        index: int,
+        rule: Rule,
+        server: str | None,
+        call: Call,
+        args: Mapping[str, Any],
+        canonical: str | None,
+    ) -> tuple[Stricter, ...]:
+        """Gemini takes the first loaded of equal-priority rules; we take the strictest."""
+        for other, native in found[index + 1 :]:
+            if other.tier is not rule.tier or other.priority != rule.priority:
+                break
+            if other.args_patterns and canonical is None:
+                canonical = call.canonical_of(args)
+            if (
+                native
+                and other.order < rule.order
+                and other.decision is not rule.decision
+                and matching.conditions_hold(other, server, call.annotations, canonical)
+            ):
+                return (Stricter.EQUAL_PRIORITY,)
+        return ()
+
+    def _after_rules(self, call: Call, hit: Hit) -> PolicyDecision:
+        """Gemini's checks after the rules: build files ask; safety checkers may tighten."""
+        if hit.decision is Decision.ALLOW and is_file_edit_tool(call.tool):
+            target = _edited_path(call.args)
+            if target is not None and is_build_file(target, self.workspace_root):
+                why = "modifying build configuration files requires explicit user confirmation"
+                hit = Hit(Decision.ASK_USER if call.interactive else Decision.DENY, None, why)
+        if hit.decision is not Decision.DENY and self.checkers:
+            hit = self._run_checkers(call, hit)
+        return call.record(hit)
+
+    def _run_checkers(self, call: Call, hit: Hit) -> Hit:
+        server = matching.server_of(call.tool, call.annotations)
+        names = matching.aliases(call.tool, call.args)
+        workspace = os.fspath(self.workspace_root or Path.cwd())
+        for checker in self.checkers:
+            rule = checker.match
+            if not matching.applies(rule, call.mode, call.interactive):
+                continue
+            if not matching.name_match(rule, names, server):
+                continue
+            canonical = call.canonical_of(call.args) if rule.args_patterns else None
+            if not matching.conditions_hold(rule, server, call.annotations, canonical):
+                continue
+            decision, why = checker.run(call.args, workspace)
+            if decision is Decision.DENY:
+                return Hit(Decision.DENY, hit.rule, why, hit.stricter)
+            if decision is Decision.ASK_USER:
+                hit = Hit(Decision.ASK_USER, hit.rule, why, hit.stricter)
+        return hit
 
     # -- what the model is shown ------------------------------------------------------
 
@@ -258,22 +287,66 @@ class PolicyEngine:
         mode = mode if isinstance(mode, Mode) else Mode.parse(mode)
         kind = kind or TOOL_KINDS.get(tool, ToolKind.OTHER)
         boundary = mode is Mode.PLAN and kind in PLAN_PROTECTED_KINDS
-        for rule in self.candidates(tool, mode, interactive):
-            if boundary and not may_open_plan_boundary(rule):
-                continue
-            if rule.has_arg_conditions or rule.tool_annotations:
-                if rule.decision is Decision.DENY:
-                    continue  # denies some calls only
+        server = matching.server_of(tool, None)
+        for rule, native in self.candidates(matching.aliases(tool), server, mode, interactive):
+            tighten_only = not native or (boundary and not may_open_plan_boundary(rule))
+            if rule.has_arg_conditions or rule.tool_annotations or rule.mcp_name:
+                if rule.decision is Decision.DENY or tighten_only:
+                    continue  # applies to some calls only
                 return False
+            if tighten_only:
+                if rule.decision is Decision.DENY:
+                    return True
+                continue
             if rule.decision is Decision.ASK_USER:
                 return not interactive
             return rule.decision is Decision.DENY
-        return boundary or not interactive
+        return boundary or (not interactive and mode is not Mode.YOLO)
 
     def visible_tools(
         self, tools: Sequence[str], mode: Mode | str, *, interactive: bool = True
     ) -> list[str]:
         return [t for t in tools if not self.denies_outright(t, mode, interactive=interactive)]
+
+
+def _raised(floor: tuple[Rule, bool], allowed_by: Rule | None) -> Hit:
+    """An allow made ask by a tighten-only ask rule ranked above it."""
+    rule, at_boundary = floor
+    why = Stricter.PLAN_BOUNDARY if at_boundary else Stricter.WILDCARDS
+    by = f" (not the allow of {allowed_by.location})" if allowed_by else ""
+    return Hit(Decision.ASK_USER, rule, _reason(rule) + by, (why,))
+
+
+def _noted(hit: Hit, call: Call, gemini_pick: Rule | None) -> Hit:
+    """At the plan boundary, say when the boundary changed the outcome, and what it passed
+    over (Gemini CLI would have taken ``gemini_pick``, or its default)."""
+    if not call.boundary or (gemini_pick is not None and gemini_pick is hit.rule):
+        return hit
+    gemini = gemini_pick.decision if gemini_pick is not None else call.default
+    if SEVERITY[gemini] >= SEVERITY[hit.decision]:
+        return hit
+    if gemini_pick is not None:
+        note = (
+            f"the plan-mode boundary changed the outcome: {gemini_pick.tier.label} rule at "
+            f"{gemini_pick.location} ({gemini_pick.decision.value}) does not name plan in its "
+            "modes, so it may not open plan mode"
+        )
+    else:
+        note = (
+            "the plan-mode boundary changed the outcome: no rule opens plan mode "
+            f"({gemini.value} otherwise)"
+        )
+    stricter = tuple(dict.fromkeys((*hit.stricter, Stricter.PLAN_BOUNDARY)))
+    return Hit(hit.decision, hit.rule, hit.reason, stricter, note)
+
+
+def _edited_path(args: Mapping[str, Any]) -> str | None:
+    """Gemini's extractFilePathFromArgs."""
+    for key in ("file_path", "path", "filePath", "file"):
+        if key in args and args[key] is not None:
+            value = args[key]
+            return value if isinstance(value, str) else None
+    return None
 
 
 def _under(path: str, folder: str) -> bool:
@@ -283,61 +356,9 @@ def _under(path: str, folder: str) -> bool:
         return False
 
 
-def _command_matches(rule: Rule, command: str | None) -> bool:
-    if command is None:
-        return False
-    if rule.command_prefixes:
-        return any(_prefix_matches(p, command) for p in rule.command_prefixes)
-    assert rule.command_regex is not None
-    # Gemini tests commandRegex right after `"command":"`: anchored at the command's start.
-    return rule.command_regex.match(command) is not None
-
-
-def _prefix_matches(prefix: str, command: str) -> bool:
-    """Whole words: ``git log`` matches ``git log -3`` but not ``git logout``."""
-    want = prefix.split()
-    have = command.split()
-    return bool(want) and have[: len(want)] == want
-
-
 @functools.cache  # rules are immutable and hashed by identity
 def _reason(rule: Rule) -> str:
     if rule.decision is Decision.DENY and rule.deny_message:
         return rule.deny_message
-    return f"{rule.decision.value} by {rule.tier.label} rule at {rule.location}"
-
-
-@dataclass(slots=True)
-class _Call:
-    """One call being decided; its canonical JSON is built only if a rule needs it."""
-
-    tool: str
-    args: dict[str, Any]
-    mode: Mode
-    interactive: bool
-    kind: ToolKind
-    annotations: Mapping[str, Any]
-    _canonical: str | None = None
-
-    @property
-    def plan(self) -> bool:
-        return self.mode is Mode.PLAN
-
-    @property
-    def canonical(self) -> str:
-        if self._canonical is None:
-            self._canonical = canonical_args(self.args)
-        return self._canonical
-
-    def with_command(self, command: str) -> _Call:
-        args = {**self.args, "command": command}
-        return _Call(self.tool, args, self.mode, self.interactive, self.kind, self.annotations)
-
-    def record(
-        self,
-        decision: Decision,
-        rule: Rule | None,
-        reason: str,
-        parts: tuple[tuple[str, PolicyDecision], ...] = (),
-    ) -> PolicyDecision:
-        return PolicyDecision(decision, self.tool, self.mode, rule, reason, parts, self.args)
+    label = f" {rule.name!r}" if rule.name else ""
+    return f"{rule.decision.value} by {rule.tier.label} rule{label} at {rule.location}"

@@ -41,8 +41,15 @@ def confine(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> Path:
         raise PathEscapeError(text, root, "'~' is not expanded; give a path inside the root")
     if "\\" in text:
         raise PathEscapeError(text, root, "backslashes are not accepted in paths; use '/'")
+    try:
+        text.encode("utf-8")
+    except UnicodeError:
+        raise PathEscapeError(text, root, "the path is not valid text (a lone surrogate)") from None
     real_root = os.path.realpath(root)
-    resolved = _resolve(text, real_root)
+    try:
+        resolved = _resolve(text, real_root)
+    except (ValueError, OSError) as exc:
+        raise PathEscapeError(text, root, f"it cannot be resolved ({exc})") from None
     if not _inside(resolved, real_root):
         raise PathEscapeError(text, root, f"it resolves to {resolved!r}")
     normalised = unicodedata.normalize("NFKC", text)
@@ -51,6 +58,15 @@ def confine(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> Path:
         if not _inside(other, real_root):
             raise PathEscapeError(text, root, f"its normalised form resolves to {other!r}")
     return Path(resolved)
+
+
+def real_path(path: str, base: str) -> str | None:
+    """``path`` (relative to ``base``) with every symlink resolved; None when it is not a
+    valid file name at all (a NUL byte, a lone surrogate): the caller refuses, never crashes."""
+    try:
+        return os.path.realpath(os.path.join(base, path))  # absolute path: join returns it
+    except (ValueError, UnicodeError, OSError):
+        return None
 
 
 def is_inside(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:

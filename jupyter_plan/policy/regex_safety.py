@@ -41,6 +41,11 @@ def compile_safe(pattern: str) -> re.Pattern[str]:
     return compiled
 
 
+def screen(source: str) -> str | None:
+    """Why the (already valid) Python pattern ``source`` could backtrack catastrophically."""
+    return _catastrophic(_parser.parse(source).data, inside_unbounded=False, inside_repeat=False)
+
+
 def _catastrophic(items: list[Any], inside_unbounded: bool, inside_repeat: bool) -> str | None:
     for op, arg in items:
         if op in _REPEATS:

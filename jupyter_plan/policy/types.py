@@ -6,9 +6,11 @@ import dataclasses
 import functools
 import hashlib
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -99,34 +101,128 @@ PLAN_PROTECTED_KINDS = frozenset({ToolKind.EDIT, ToolKind.EXECUTE, ToolKind.SHEL
 
 
 def canonical_args(args: Mapping[str, Any]) -> str:
-    """Arguments as the rules see them: JSON, sorted keys, compact separators (as Gemini)."""
-    return json.dumps(args, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    r"""Arguments as the rules see them, byte for byte what Gemini CLI's ``stableStringify``
+    makes: JSON with keys sorted (by UTF-16 code units, as JavaScript sorts), compact, numbers
+    and escapes written as JavaScript writes them, and each top-level ``"key":value`` framed
+    by NUL characters (``{\0"a":1\0,\0"b":2\0}``), so a pattern can anchor on one argument
+    (``\x00"file_path":"[^"]*\.md"\x00``) and a value can never forge a frame (a NUL inside a
+    value is escaped as ``\u0000``)."""
+    pairs = [f"\0{_js_string(str(k))}:{_js_value(v)}\0" for k, v in _js_items(args)]
+    return "{" + ",".join(pairs) + "}"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _js_string(text: str) -> str:
+    out = json.dumps(text, ensure_ascii=False)
+    if _SURROGATE.search(out):  # JSON.stringify escapes lone surrogates (ES2019)
+        out = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+    return out
+
+
+def _js_items(obj: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    items = [(k, v) for k, v in obj.items() if not callable(v)]
+    if all(isinstance(k, str) and k.isascii() for k, _ in items):
+        return sorted(items, key=lambda kv: kv[0])
+    return sorted(items, key=lambda kv: str(kv[0]).encode("utf-16-be", "surrogatepass"))
+
+
+def _js_value(value: Any) -> str:
+    if isinstance(value, str):
+        return _js_string(value)
+    if value is None or value is True or value is False:
+        return "null" if value is None else ("true" if value else "false")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _js_number(value)
+    if isinstance(value, Mapping):
+        body = ",".join(f"{_js_string(str(k))}:{_js_value(v)}" for k, v in _js_items(value))
+        return "{" + body + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_js_value(v) for v in value) + "]"
+    return _js_string(str(value))  # not JSON: its text, as the tools would see it
+
+
+def _js_number(x: float) -> str:
+    """``JSON.stringify`` of a number (ECMAScript Number::toString): ``1.0`` is ``1``,
+    ``1e-07`` is ``1e-7``, ``1e21`` is ``1e+21``; NaN and infinities are ``null``."""
+    if x != x or x in (math.inf, -math.inf):
+        return "null"
+    if x == 0:
+        return "0"
+    _, digits_t, exponent = Decimal(repr(abs(x))).as_tuple()
+    digits = "".join(map(str, digits_t))
+    stripped = digits.rstrip("0")
+    exponent = int(exponent) + len(digits) - len(stripped)
+    digits = stripped
+    k = len(digits)
+    n = exponent + k  # the value is 0.<digits> x 10^n
+    out: str
+    if k <= n <= 21:
+        out = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        out = f"{digits[:n]}.{digits[n:]}"
+    elif -6 < n <= 0:
+        out = "0." + "0" * -n + digits
+    else:
+        e = n - 1
+        mantissa = digits if k == 1 else f"{digits[0]}.{digits[1:]}"
+        out = f"{mantissa}e{'+' if e > 0 else '-'}{abs(e)}"
+    return ("-" if x < 0 else "") + out
 
 
 def digest_of(canonical: str) -> str:
     """A short digest for audit records: the arguments themselves may be large or private."""
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+class Stricter(StrEnum):
+    """Where a decision here is deliberately stricter than Gemini CLI's for the same rules.
+
+    Each id is a row of the "Differences from Gemini CLI" table in docs/policy.md; a decision
+    lists the ones that made it stricter (the audit log shows them), and the differential
+    test against Gemini's engine accepts a disagreement only when such an id explains it.
+    """
+
+    PLAN_BOUNDARY = "plan-boundary"
+    PLAN_REDIRECTION = "plan-redirection"
+    EQUAL_PRIORITY = "equal-priority"
+    WILDCARDS = "wildcards"
+    SHELL_WRAPPERS = "shell-wrappers"
+    SHELL_PARSER = "shell-parser"
+    YOLO_CHAINS = "yolo-chains"
+    NO_COMMAND = "no-command"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Rule:
-    """One ``[[rule]]`` table, validated and compiled."""
+    """One ``[[rule]]`` table, validated and compiled.
 
-    tool_patterns: tuple[str, ...]  # fnmatch-style; "*" when the rule names no tool
+    ``commandPrefix`` and ``commandRegex`` are compiled, as Gemini CLI compiles them, into
+    patterns searched in the canonical arguments (``args_patterns``; any one must match).
+    """
+
+    tool_patterns: tuple[str, ...]  # as written ("*" when the rule names no tool)
     decision: Decision
     priority: int
     tier: Tier
     source: str
     line: int | None
-    args_pattern: re.Pattern[str] | None = None
+    args_patterns: tuple[re.Pattern[str], ...] = ()
+    args_text: str | None = None  # argsPattern as written
     command_prefixes: tuple[str, ...] = ()
-    command_regex: re.Pattern[str] | None = None
+    command_regex: str | None = None  # as written
+    mcp_name: str | None = None
     modes: frozenset[Mode] | None = None  # None: every mode
     interactive: bool | None = None
     deny_message: str | None = None
     allow_redirection: bool = False
     subagent: str | None = None
     tool_annotations: Mapping[str, Any] = field(default_factory=dict)
+    name: str | None = None
+    order: int = 0  # position in load order: Gemini CLI's tie-break at equal priority
 
     @property
     def location(self) -> str:
@@ -138,23 +234,25 @@ class Rule:
 
     @property
     def has_arg_conditions(self) -> bool:
-        return bool(self.args_pattern or self.command_prefixes or self.command_regex)
+        return bool(self.args_patterns)
 
     def describe(self) -> str:
         parts = [f"toolName={'|'.join(self.tool_patterns)}"]
+        if self.mcp_name:
+            parts.append(f"mcpName={self.mcp_name}")
         if self.command_prefixes:
             parts.append(f"commandPrefix={'|'.join(self.command_prefixes)}")
         if self.command_regex:
-            parts.append(f"commandRegex={self.command_regex.pattern}")
-        if self.args_pattern:
-            parts.append(f"argsPattern={self.args_pattern.pattern}")
+            parts.append(f"commandRegex={self.command_regex}")
+        if self.args_text:
+            parts.append(f"argsPattern={self.args_text}")
         if self.modes is not None:
             parts.append(f"modes={','.join(sorted(m.value for m in self.modes))}")
         if self.interactive is not None:
             parts.append(f"interactive={str(self.interactive).lower()}")
         parts.append(f"decision={self.decision.value}")
         parts.append(f"priority={self.priority}")
-        return " ".join(parts)
+        return (f"{self.name!r}: " if self.name else "") + " ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -177,6 +275,10 @@ class PolicyDecision:
     reason: str
     parts: tuple[tuple[str, PolicyDecision], ...] = ()  # a chained shell command, per part
     args: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: Deliberate differences that made this stricter than Gemini CLI's decision.
+    stricter: tuple[Stricter, ...] = ()
+    #: Set when the plan-mode boundary changed the outcome: what would have decided otherwise.
+    boundary: str | None = None
 
     @property
     def allowed(self) -> bool:
@@ -203,6 +305,10 @@ class PolicyDecision:
             "tier": self.rule.tier.label if self.rule else None,
             "reason": self.reason,
         }
+        if self.boundary:
+            out["plan_boundary"] = self.boundary
+        if self.stricter:
+            out["stricter_than_gemini"] = [s.value for s in self.stricter]
         if self.parts:
             out["parts"] = [{"command": cmd, **d.to_json()} for cmd, d in self.parts]
         return out

@@ -56,14 +56,23 @@ FIELD_CASES = [
         True,
         ALLOW,
     ),
-    (
-        "wildcard middle",
+    (  # Gemini CLI has no such wildcard: here it may deny or ask, never allow (tighten-only)
+        "wildcard middle allow is tighten-only",
         'toolName = "mcp_*_search"\ndecision = "allow"',
         "mcp_jira_search",
         {},
         "default",
         True,
-        ALLOW,
+        ASK,
+    ),
+    (
+        "wildcard middle deny",
+        'toolName = "mcp_*_search"\ndecision = "deny"',
+        "mcp_jira_search",
+        {},
+        "default",
+        True,
+        DENY,
     ),
     (
         "wildcard middle no",
@@ -121,8 +130,9 @@ FIELD_CASES = [
         ALLOW,
     ),
     (
-        "argsPattern canonical json",
-        'toolName = "x_tool"\nargsPattern = \'^\\{"a":1,"b":"c"\\}$\'\ndecision = "allow"',
+        "argsPattern canonical json, framed per argument (Gemini's stableStringify)",
+        'toolName = "x_tool"\nargsPattern = \'^\\{\\x00"a":1\\x00,\\x00"b":"c"\\x00\\}$\'\n'
+        'decision = "allow"',
         "x_tool",
         {"b": "c", "a": 1},
         "default",

@@ -152,7 +152,7 @@ MALFORMED = [
         "allowRedirection",
         "true or false",
     ),
-    ("unknown top level", "rules = 1\n", None, "rules", "unknown top-level key"),
+    ("unknown top level", "rules = 1\n", 1, "rules", "unknown top-level key"),
     (
         "second rule located",
         '[[rule]]\ntoolName = "a"\ndecision = "deny"\n\n[[rule]]\n'

@@ -1,0 +1,91 @@
+"""One call being decided, and the outcome of one rule walk (shared by the engine and the
+shell decision)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from jupyter_plan.policy.types import (
+    Decision,
+    Mode,
+    PolicyDecision,
+    Rule,
+    Stricter,
+    ToolKind,
+    canonical_args,
+)
+
+if TYPE_CHECKING:
+    from jupyter_plan.policy.engine import PolicyEngine
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a walk over the rules found: the decision, the rule (None: a default), why."""
+
+    decision: Decision
+    rule: Rule | None
+    reason: str
+    stricter: tuple[Stricter, ...] = ()
+    boundary: str | None = None  # the plan-mode boundary changed the outcome: how
+
+    def noting(self, *why: Stricter) -> Hit:
+        merged = tuple(dict.fromkeys((*self.stricter, *why)))
+        return Hit(self.decision, self.rule, self.reason, merged, self.boundary)
+
+
+class Call:
+    """The call: tool, arguments, mode, whether a person is there; its canonical arguments
+    and plan-mode boundary are worked out once, on first use."""
+
+    def __init__(
+        self,
+        engine: PolicyEngine,
+        tool: str,
+        args: dict[str, Any],
+        mode: Mode,
+        interactive: bool,
+        kind: ToolKind,
+        annotations: Mapping[str, Any],
+    ) -> None:
+        self.engine, self.tool, self.args, self.mode = engine, tool, args, mode
+        self.interactive, self.kind, self.annotations = interactive, kind, annotations
+
+    @functools.cached_property
+    def boundary(self) -> str | None:
+        """Why the call crosses the plan-mode boundary (plan mode only), or None."""
+        if self.mode is not Mode.PLAN:
+            return None
+        return self.engine.plan_protected(self.tool, self.args, self.kind)
+
+    @functools.cached_property
+    def canonical(self) -> str:
+        return canonical_args(self.args)
+
+    def canonical_of(self, args: Mapping[str, Any]) -> str:
+        return self.canonical if args is self.args else canonical_args(args)
+
+    @property
+    def default(self) -> Decision:
+        """No rule: allow in yolo (as Gemini CLI), ask with a person there, else deny."""
+        if self.mode is Mode.YOLO:
+            return Decision.ALLOW
+        return Decision.ASK_USER if self.interactive else Decision.DENY
+
+    def record(
+        self, hit: Hit, parts: tuple[tuple[str, PolicyDecision], ...] = ()
+    ) -> PolicyDecision:
+        return PolicyDecision(
+            hit.decision,
+            self.tool,
+            self.mode,
+            hit.rule,
+            hit.reason,
+            parts,
+            self.args,
+            hit.stricter,
+            hit.boundary,
+        )
