@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from jupyter_plan.policy.audit import AuditLog
 from jupyter_plan.policy.engine import PolicyEngine
-from jupyter_plan.policy.loader import discover, load_rules
+from jupyter_plan.policy.loader import discover, load_policy
 
 if TYPE_CHECKING:
     from jupyter_plan.settings import ResolvedSettings
@@ -60,8 +60,10 @@ def engine_from(
     marker = root / PROJECT_MARKER
     config = [marker / "settings.json", marker / "policies", marker / "skills"]
     config += [resolved.user_dir, admin_dir(env)]
+    loaded = load_policy(files)
     return PolicyEngine(
-        load_rules(files),
+        loaded.rules,
+        checkers=loaded.checkers,
         plan_dir=resolved.plan_dir,
         audit=log,
         config_paths=config,

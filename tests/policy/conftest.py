@@ -35,3 +35,13 @@ def make_engine(tmp_path: Path, plan_dir: Path) -> MakeEngine:
         return PolicyEngine(load_rules(files), plan_dir=plan_dir)
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The agreement with Gemini CLI's engine, when the differential tests ran."""
+    from .gemini_compare import TALLIES
+
+    if TALLIES:
+        terminalreporter.section("agreement with Gemini CLI's policy engine")
+        for name, tally in sorted(TALLIES.items()):
+            terminalreporter.write_line(tally.line(name))
