@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jupyter_plan.agent.context import TokenCounter, build_outline, estimate_tokens, token_counter
+from jupyter_plan.agent.context import build_outline
+from jupyter_plan.agent.tokens import TokenCounter, estimate_tokens, token_counter
 from jupyter_plan.models import Cell, NotebookSnapshot
 
 BUDGET = 8_000

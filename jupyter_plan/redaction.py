@@ -1,10 +1,10 @@
 """Find secrets in JSON-like values and replace them with ``[REDACTED]``.
 
-A transcript (see ``transcript.py``) is a file people keep, diff and share, so no secret may
+A transcript (see ``record/transcript.py``) is a file people keep, diff and share, so no secret may
 reach it: fields named like keys or auth headers, values shaped like provider keys, bearer
 tokens, passwords in URLs, and every secret the caller names are replaced. This lives apart
 from the transcript format because it is a policy of its own, with its own patterns and their
-false-positive trade-offs, and because recording and replaying (``replay.py``) redact too.
+false-positive trade-offs, and because recording and replaying (``agent/replay.py``) redact too.
 """
 
 from __future__ import annotations

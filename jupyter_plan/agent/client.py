@@ -1,6 +1,6 @@
 """The one interface between the agent loop and a model.
 
-``agent/llm.py`` implements it with litellm; ``transcript.py`` records and replays it. The
+``agent/llm.py`` implements it with litellm; ``agent/replay.py`` records and replays it. The
 request carries no key: keys live in the client, so a request can be hashed and recorded.
 """
 

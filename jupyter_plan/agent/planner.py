@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_plan.agent.client import ModelClient
-from jupyter_plan.agent.context import build_outline, token_counter
+from jupyter_plan.agent.context import build_outline
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
 from jupyter_plan.agent.runs import RunSetupError, live_client, open_transcript, policy_for, render
+from jupyter_plan.agent.tokens import token_counter
 from jupyter_plan.agent.view import AgentView
 from jupyter_plan.bridge.base import NotebookBridge
 from jupyter_plan.models import Plan, PlanStatus

@@ -8,7 +8,7 @@ may ask a live ``fallback`` instead). A drift names the turn and shows what chan
 
 Fingerprints are taken of the redacted request, so a replayed response whose key was
 redacted still matches the next recorded request. This is the behaviour around the file;
-``transcript.py`` is the file itself (format, keys, paths, whether to replay).
+``record/transcript.py`` is the file itself (format, keys, paths, whether to replay).
 """
 
 from __future__ import annotations

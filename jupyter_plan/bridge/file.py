@@ -1,7 +1,7 @@
 """A notebook in its ``.ipynb`` file, read and edited with nbformat (headless runs).
 
 Every operation reads the file afresh and every edit writes it back atomically
-(``storage.write_atomic``), so a reader never sees half a notebook and whatever the edit
+(``record.atomic.write_atomic``), so a reader never sees half a notebook and whatever the edit
 does not touch — notebook metadata, other cells, their outputs, the nbformat minor
 version — is kept. One exception: cells need ids to be addressed, so a file older than
 nbformat 4.5 (no ids) is upgraded to 4.5 at its first edit, keeping the ids
@@ -34,7 +34,7 @@ from jupyter_plan.bridge.memory import (
     require,
 )
 from jupyter_plan.models import Cell, CellRun, NewCell, NotebookSnapshot
-from jupyter_plan.record.store import write_atomic
+from jupyter_plan.record.atomic import write_atomic
 
 _TOKEN = re.compile(r"[0-9a-f]{16}")
 

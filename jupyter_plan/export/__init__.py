@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from jupyter_plan.export.report import ExportError, Format, collect
-from jupyter_plan.record.store import write_atomic
+from jupyter_plan.record.atomic import write_atomic
 from jupyter_plan.redaction import redact_with, secret_values
 
 

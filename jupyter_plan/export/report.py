@@ -2,8 +2,8 @@
 
 Plans are found in the notebook (saved ``%%plan`` outputs and built-cell metadata), then read
 from the project's plan store and transcripts. A plan whose file is gone is still reported,
-from the output the notebook saved. This module gathers; ``export_md.py`` writes the Markdown
-(escaping all model-written text) and ``export_html.py`` turns it into a page.
+from the output the notebook saved. This module gathers; ``markdown.py`` writes the Markdown
+(escaping all model-written text) and ``html.py`` turns it into a page.
 """
 
 from __future__ import annotations

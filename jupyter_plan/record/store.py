@@ -5,7 +5,7 @@ Layout inside the plan directory (``plan.directory``)::
     <id>.md           YAML front matter (the plan's metadata) + the current Markdown body
     <id>/r<N>.md      every revision's Markdown, never deleted
     <id>/plan.yaml    a copy of the front matter, read when the model's draft replaced the file
-    <id>/transcript.r<N>.json, <id>/build.r<N>.json   (see transcript.py)
+    <id>/transcript.r<N>.json, <id>/build.r<N>.json   (see record/transcript.py)
 
 The ``<id>/`` folder doubles as the id's reservation: ``mkdir`` is atomic across processes,
 so two kernels planning at once never get the same id.
@@ -13,8 +13,6 @@ so two kernels planning at once never get the same id.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import secrets
 import unicodedata
@@ -28,6 +26,7 @@ from pydantic import ValidationError
 
 from jupyter_plan.models import Plan, PlanStatus
 from jupyter_plan.policy.paths import confine
+from jupyter_plan.record.atomic import write_atomic
 
 FORMAT = 1
 META_FILE = "plan.yaml"
@@ -61,65 +60,6 @@ class PlanEntry:
     path: Path
     plan: Plan | None = None
     error: str | None = None
-
-
-# -- atomic writes ------------------------------------------------------------------
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the new one, never half.
-
-    Temp file in the same folder (so the rename cannot cross file systems), fsync, then
-    ``os.replace``; on any failure the temp file is removed and ``path`` is untouched.
-    """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    try:  # an existing file keeps its permissions; a new one gets 0o666 less the umask
-        mode: int | None = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = None
-    fd, tmp = _create_temp(path)
-    try:
-        try:
-            view = memoryview(raw)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _create_temp(path: Path) -> tuple[int, Path]:
-    # Like mkstemp, but created 0o666 so the umask decides (mkstemp's 0600 would hide a
-    # plan from the rest of a group sharing the project).
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not every platform can open a folder.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- front matter -------------------------------------------------------------------

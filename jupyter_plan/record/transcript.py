@@ -7,7 +7,7 @@ file and the decisions about it: its format, the key saying which inputs it answ
 (:func:`transcript_key`), where it lives (:func:`transcript_path`), finding one
 (:func:`find_transcript`) and whether a run replays it (:func:`choose_replay`).
 
-Filling one during a live run and answering from one offline is ``replay.py``; finding and
+Filling one during a live run and answering from one offline is ``agent/replay.py``; finding and
 replacing secrets is ``redaction.py``. Secrets never reach a file: fields named like keys or
 auth headers, values shaped like provider keys, and every secret passed to
 :meth:`Transcript.save` are replaced by ``[REDACTED]``. The names that moved to those
@@ -37,7 +37,8 @@ from pydantic_core import to_jsonable_python
 
 from jupyter_plan.models import Answer, Confirmation, ModelResponse, Question, ReviewDecision, now
 from jupyter_plan.policy.paths import confine
-from jupyter_plan.record.store import check_id, write_atomic
+from jupyter_plan.record.atomic import write_atomic
+from jupyter_plan.record.store import check_id
 from jupyter_plan.redaction import REDACTED as REDACTED
 from jupyter_plan.redaction import is_secret_name, redact_with, secret_values
 from jupyter_plan.redaction import redact as redact

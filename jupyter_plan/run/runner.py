@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_plan.bridge.file import load_notebook
-from jupyter_plan.record.store import write_atomic
+from jupyter_plan.record.atomic import write_atomic
 
 
 @dataclass

@@ -18,7 +18,7 @@ from jupyter_plan.models import NewCell
 from jupyter_plan.outputs import format_outputs
 from jupyter_plan.policy.paths import PathEscapeError, confine
 from jupyter_plan.policy.types import TOOL_KINDS
-from jupyter_plan.record.store import write_atomic
+from jupyter_plan.record.atomic import write_atomic
 from jupyter_plan.tools.base import BuildState, Tool, ToolContext, ToolError, cap
 
 SHELL_TIMEOUT = 120.0

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from jupyter_plan.policy.paths import PathEscapeError, confine
 from jupyter_plan.policy.types import TOOL_KINDS
-from jupyter_plan.record.store import write_atomic
+from jupyter_plan.record.atomic import write_atomic
 from jupyter_plan.tools.base import Tool, ToolContext, ToolError
 
 MAX_PLAN_CHARS = 200_000  # a plan is read by a busy person; this is far beyond any good one

@@ -14,14 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jupyter_plan.agent.context import (
-    ROUNDS,
-    Outline,
-    TokenCounter,
-    build_outline,
-    estimate_tokens,
-    token_counter,
-)
+from jupyter_plan.agent.context import ROUNDS, Outline, build_outline
+from jupyter_plan.agent.tokens import TokenCounter, estimate_tokens, token_counter
 from jupyter_plan.models import Cell, NotebookSnapshot
 
 PNG = base64.b64encode(bytes(range(256)) * 40).decode()  # 13 kB of base64

@@ -29,7 +29,9 @@ from jupyter_plan.models import (
     Usage,
 )
 from jupyter_plan.policy.paths import PathEscapeError
+from jupyter_plan.record import atomic
 from jupyter_plan.record import store as storage
+from jupyter_plan.record.atomic import write_atomic
 from jupyter_plan.record.store import (
     PlanFileError,
     PlanNotFound,
@@ -37,7 +39,6 @@ from jupyter_plan.record.store import (
     PlanStoreError,
     slugify,
     split_front_matter,
-    write_atomic,
 )
 
 DAY = date(2026, 11, 23)
@@ -341,7 +342,7 @@ def test_a_write_failing_midway_leaves_the_old_file(
         real_write(fd, bytes(data[: len(data) // 2]))
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(storage.os, "write", half_then_fail)
+    monkeypatch.setattr(atomic.os, "write", half_then_fail)
     changed = plan.model_copy(update={"title": "Changed title " * 50})
     with pytest.raises(OSError, match="No space"):
         store.save(changed)
@@ -361,7 +362,7 @@ def test_a_failed_fsync_or_rename_leaves_the_old_file(
     def fail(*args: Any) -> None:
         raise OSError(5, f"{step} failed")
 
-    monkeypatch.setattr(storage.os, step, fail)
+    monkeypatch.setattr(atomic.os, step, fail)
     with pytest.raises(OSError, match=f"{step} failed"):
         write_atomic(target, "new")
     assert target.read_text() == "old" and _leftovers(tmp_path) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_plan.record import store as storage
+from jupyter_plan.record import atomic
 from jupyter_plan.tools.base import ToolContext, ToolError
 
 from .conftest import Call
@@ -84,7 +84,7 @@ async def test_a_failed_write_keeps_the_old_plan(
     def failing_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(storage.os, "replace", failing_replace)
+    monkeypatch.setattr(atomic.os, "replace", failing_replace)
     with pytest.raises(ToolError, match=r"cannot write 'plan\.md': No space left on device"):
         await call("write_file", file_path="plan.md", content=PLAN)
     assert (plan_dir / "plan.md").read_text() == "old plan"
