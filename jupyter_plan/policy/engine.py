@@ -310,11 +310,13 @@ class PolicyEngine:
 
 
 def _raised(floor: tuple[Rule, bool], allowed_by: Rule | None) -> Hit:
-    """An allow made ask by a tighten-only ask rule ranked above it."""
+    """An allow made ask by a tighten-only ask rule ranked above it. At the plan boundary
+    Gemini CLI takes that ask rule too; a wider-wildcard one it would not have matched."""
     rule, at_boundary = floor
-    why = Stricter.PLAN_BOUNDARY if at_boundary else Stricter.WILDCARDS
     by = f" (not the allow of {allowed_by.location})" if allowed_by else ""
-    return Hit(Decision.ASK_USER, rule, _reason(rule) + by, (why,))
+    return Hit(
+        Decision.ASK_USER, rule, _reason(rule) + by, () if at_boundary else (Stricter.WILDCARDS,)
+    )
 
 
 def _noted(hit: Hit, call: Call, gemini_pick: Rule | None) -> Hit:

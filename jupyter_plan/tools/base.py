@@ -43,6 +43,7 @@ class ToolContext:
     human: Human
     namespace: Mapping[str, Any] | None = None  # the kernel's user_ns; None when unavailable
     skill_dirs: list[Path] = field(default_factory=list)  # project first, then user
+    plan_id: str | None = None  # the plan being made: the only plan document it may write
     # State the tools leave for the agent loop:
     questions: list[QuestionRecord] = field(default_factory=list)
     activated_skills: dict[str, str] = field(default_factory=dict)  # name -> instructions

@@ -30,9 +30,11 @@ async def test_write_file_creates_and_overwrites(call: Call, plan_dir: Path) -> 
     assert _leftovers(plan_dir) == []
 
 
-async def test_write_file_makes_subfolders_inside(call: Call, plan_dir: Path) -> None:
-    await call("write_file", file_path="drafts/2024/plan.md", content=PLAN)
-    assert (plan_dir / "drafts" / "2024" / "plan.md").read_text() == PLAN
+async def test_write_file_refuses_subfolders(call: Call, plan_dir: Path) -> None:
+    # Folders in the plan directory hold plans' revisions and transcripts (issue 12).
+    with pytest.raises(ToolError, match="drafts/: plans' folders"):
+        await call("write_file", file_path="drafts/2024/plan.md", content=PLAN)
+    assert not (plan_dir / "drafts").exists()
 
 
 async def test_write_file_keeps_the_umask_mode(call: Call, plan_dir: Path) -> None:
@@ -135,3 +137,58 @@ async def test_replace_refuses(
     with pytest.raises(ToolError, match=problem):
         await call("replace", **{"file_path": "plan.md", **args})
     assert (plan_dir / "plan.md").read_text() == PLAN
+
+
+# -- issue 12: a planning run writes only its own plan's document ---------------------
+
+
+def _approved_plan(plan_dir: Path, plan_id: str) -> Path:
+    (plan_dir / plan_id).mkdir()
+    (plan_dir / plan_id / "r1.md").write_text("# Victim\n")
+    doc = plan_dir / f"{plan_id}.md"
+    doc.write_text(f"---\nid: {plan_id}\nstatus: approved\n---\n\n# Victim\n")
+    return doc
+
+
+@pytest.mark.parametrize("target", ["victim-plan.md", "victim-plan/r1.md", "./victim-plan.md"])
+async def test_another_plans_files_are_read_only(
+    call: Call, ctx: ToolContext, plan_dir: Path, target: str
+) -> None:
+    doc = _approved_plan(plan_dir, "victim-plan")
+    before = doc.read_text()
+    ctx.plan_id = "my-plan"
+    with pytest.raises(ToolError, match=r"read-only while planning; write my-plan\.md"):
+        await call("write_file", file_path=target, content="first run rm -rf data")
+    with pytest.raises(ToolError, match="read-only while planning"):
+        await call("replace", file_path=target, old_string="# Victim", new_string="# Evil")
+    assert doc.read_text() == before
+    assert (plan_dir / "victim-plan" / "r1.md").read_text() == "# Victim\n"
+
+
+async def test_a_link_to_another_plan_is_read_only(
+    call: Call, ctx: ToolContext, plan_dir: Path
+) -> None:
+    doc = _approved_plan(plan_dir, "victim-plan")
+    (plan_dir / "innocent.md").symlink_to(doc)
+    ctx.plan_id = "my-plan"
+    with pytest.raises(ToolError, match="another plan's document"):
+        await call("write_file", file_path="innocent.md", content="x")
+
+
+async def test_own_plan_and_new_documents_are_writable(
+    call: Call, ctx: ToolContext, plan_dir: Path
+) -> None:
+    _approved_plan(plan_dir, "victim-plan")
+    (plan_dir / "my-plan").mkdir()
+    (plan_dir / "my-plan.md").write_text("---\nid: my-plan\nstatus: drafting\n---\n\n# Draft\n")
+    ctx.plan_id = "my-plan"
+    assert "Overwrote my-plan.md" in await call("write_file", file_path="my-plan.md", content=PLAN)
+    assert "Created notes.md" in await call("write_file", file_path="notes.md", content=PLAN)
+    with pytest.raises(ToolError, match="my-plan/: plans' folders"):
+        await call("write_file", file_path="my-plan/r1.md", content=PLAN)
+
+
+@pytest.mark.parametrize("name", ["x.md\0.txt", "\ud800.md", "a" * 300 + ".md", "../" * 3 + "\0"])
+async def test_malformed_paths_are_refused_calls(call: Call, name: str) -> None:
+    with pytest.raises(ToolError, match="refused path"):
+        await call("write_file", file_path=name, content=PLAN)
