@@ -1,6 +1,8 @@
-"""Median microseconds per policy decision at 10, 100 and 1,000 rules.
+"""Policy engine figures: rule loading at 1,000 and 10,000 rules (linear), and the median
+decision at 10, 100 and 1,000 rules, beside Gemini CLI's own engine on the same rules and
+calls in the same run (when its package is installed: ./scripts/setup).
 
-    python benchmarks/policy.py
+    .venv/bin/python benchmarks/policy.py
 
 Rules are spread over many tool names (exact, wildcard, args and shell conditions), as a
 large team policy would be; calls mix reads, edits, shell commands and unknown tools.
@@ -10,14 +12,18 @@ from __future__ import annotations
 
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from jupyter_plan.policy.engine import PolicyEngine
-from jupyter_plan.policy.loader import PolicyFile, builtin_files, load_rules
+from jupyter_plan.policy.loader import PolicyFile, load_rules
 from jupyter_plan.policy.shell import split_command
-from jupyter_plan.policy.types import Tier
+from jupyter_plan.policy.types import TOOL_KINDS, Tier, ToolKind
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.gemini_oracle.client import Oracle, unavailable
 
 TOOLS = [
     "read_file",
@@ -31,6 +37,7 @@ TOOLS = [
     "grep_search",
     "mcp_jira_search",
 ]
+GEMINI_MODE = {"plan": "plan", "default": "default", "auto_edit": "autoEdit", "yolo": "yolo"}
 
 
 def policy_text(n: int, rng: random.Random) -> str:
@@ -40,7 +47,7 @@ def policy_text(n: int, rng: random.Random) -> str:
         decision = rng.choice(["allow", "deny", "ask_user"])
         priority = rng.randint(0, 999)
         if kind == 0:
-            out.append(f'[[rule]]\ntoolName = "tool_{i}"\ndecision = "{decision}"\n')
+            out.append(f'[[rule]]\ntoolName = "tool_{i}"\ndecision = "{decision}"\npriority = 1\n')
         elif kind == 1:
             out.append(
                 f'[[rule]]\ntoolName = "{rng.choice(TOOLS)}"\nargsPattern = "p{i}x"\n'
@@ -48,11 +55,13 @@ def policy_text(n: int, rng: random.Random) -> str:
             )
         elif kind == 2:
             out.append(
-                f'[[rule]]\ncommandPrefix = "cmd{i} sub"\ndecision = "{decision}"\n'
-                f"priority = {priority}\n"
+                f'[[rule]]\ntoolName = "run_shell_command"\ncommandPrefix = "cmd{i} sub"\n'
+                f'decision = "{decision}"\npriority = {priority}\n'
             )
         elif kind == 3:
-            out.append(f'[[rule]]\ntoolName = "mcp_s{i}_*"\ndecision = "{decision}"\n')
+            out.append(
+                f'[[rule]]\ntoolName = "mcp_s{i}_*"\ndecision = "{decision}"\npriority = 2\n'
+            )
         else:
             out.append(
                 f'[[rule]]\ntoolName = "{rng.choice(TOOLS)}"\ndecision = "{decision}"\n'
@@ -71,6 +80,17 @@ CALLS = [
     ("mcp_jira_search", {"q": "bug"}, "default"),
     ("glob", {"pattern": "**/*.py"}, "yolo"),
 ]
+NO_SHELL = [c for c in CALLS if c[0] != "run_shell_command"]
+
+
+def load_ms(n: int) -> float:
+    text = policy_text(n, random.Random(n))
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        load_rules([PolicyFile(f"<bench-{n}>", Tier.USER, text)])
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
 
 
 def median_us(
@@ -91,22 +111,68 @@ def median_us(
     return statistics.median(samples), samples[int(len(samples) * 0.95)]
 
 
+def gemini_median_us(
+    oracle: Oracle | None, text: str, calls: list[tuple[str, dict[str, object], str]]
+) -> str:
+    if oracle is None:
+        return "n/a"
+    payload = [
+        {
+            "tool": t,
+            "args": a,
+            "mode": GEMINI_MODE[m],
+            "annotations": {
+                "readOnlyHint": TOOL_KINDS.get(t, ToolKind.OTHER)
+                in (ToolKind.READ, ToolKind.INTERACT)
+            },
+        }
+        for t, a, m in calls
+    ]
+    answer = oracle.request(
+        {
+            "files": [{"name": "bench.toml", "tier": 4, "text": text}],
+            "calls": payload,
+            "rounds": 2000,
+        }
+    )
+    return f"{answer['median_us']:.1f}"
+
+
 def main() -> None:
-    rng = random.Random(7)
+    small, large = load_ms(1000), load_ms(10_000)
+    print(
+        f"loading: 1,000 rules {small:.0f} ms, 10,000 rules {large:.0f} ms "
+        f"({large / small:.1f}x; linear is 10x)"
+    )
+    why = unavailable()
+    oracle = None if why else Oracle()
+    if why:
+        print(f"(Gemini CLI's engine not timed: {why})")
     plan_dir = Path(tempfile.mkdtemp())
     print(
-        f"{'rules':>6} {'median µs, no shell':>20} {'median µs, all':>15} "
-        f"{'p95 µs, all':>12} {'median µs, new shell cmd':>25}"
+        f"{'rules':>6} {'median µs, no shell':>20} {'Gemini µs, no shell':>20} "
+        f"{'median µs, all':>15} {'Gemini µs, all':>15} {'p95 µs, all':>12} "
+        f"{'new shell cmd µs':>17}"
     )
-    for n in (10, 100, 1000):
-        files = [*builtin_files(), PolicyFile(f"<bench-{n}>", Tier.USER, policy_text(n, rng))]
-        engine = PolicyEngine(load_rules(files), plan_dir=plan_dir)
-        no_shell = [c for c in CALLS if c[0] != "run_shell_command"]
-        med_plain, _ = median_us(engine, no_shell)
-        med_all, p95 = median_us(engine, CALLS)
-        shell = [c for c in CALLS if c[0] == "run_shell_command"]
-        med_cold, _ = median_us(engine, shell, rounds=300, cold_shell=True)
-        print(f"{n:>6} {med_plain:>20.1f} {med_all:>15.1f} {p95:>12.1f} {med_cold:>25.1f}")
+    try:
+        for n in (10, 100, 1000):
+            text = policy_text(n, random.Random(7))
+            engine = PolicyEngine(
+                load_rules([PolicyFile(f"<bench-{n}>", Tier.USER, text)]), plan_dir=plan_dir
+            )
+            med_plain, _ = median_us(engine, NO_SHELL)
+            med_all, p95 = median_us(engine, CALLS)
+            shell = [c for c in CALLS if c[0] == "run_shell_command"]
+            med_cold, _ = median_us(engine, shell, rounds=300, cold_shell=True)
+            g_plain = gemini_median_us(oracle, text, NO_SHELL)
+            g_all = gemini_median_us(oracle, text, CALLS)
+            print(
+                f"{n:>6} {med_plain:>20.1f} {g_plain:>20} {med_all:>15.1f} {g_all:>15} "
+                f"{p95:>12.1f} {med_cold:>17.1f}"
+            )
+    finally:
+        if oracle is not None:
+            oracle.close()
 
 
 if __name__ == "__main__":

@@ -100,6 +100,20 @@ async function handle(request) {
     };
   }
   const loaded = await loadFiles(request.files ?? []);
+  if (request.rounds !== undefined) {
+    // benchmarks/policy.py: median microseconds of one check() on these rules and calls.
+    const samples = [];
+    for (let r = 0; r < request.rounds; r++) {
+      for (const call of request.calls) {
+        const engine = new PolicyEngine({ rules: [...loaded.rules], approvalMode: call.mode });
+        const t0 = process.hrtime.bigint();
+        await engine.check({ name: call.tool, args: call.args }, undefined, call.annotations, undefined, true);
+        samples.push(Number(process.hrtime.bigint() - t0) / 1000);
+      }
+    }
+    samples.sort((a, b) => a - b);
+    return { median_us: samples[Math.floor(samples.length / 2)], rules: loaded.rules.length };
+  }
   const results = [];
   for (const call of request.calls ?? []) {
     try {
