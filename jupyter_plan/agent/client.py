@@ -36,13 +36,21 @@ class ModelError(RuntimeError):
     """The model could not answer: after retries, or with a response we cannot use.
 
     ``kind`` is one of: rate_limit, server, timeout, auth, bad_request, bad_response,
-    connection. ``attempts`` counts the tries made.
+    connection, no_tools (the model cannot call tools). ``attempts`` counts the tries made.
+    The message's first line is one sentence saying what happened; ``details`` (also the
+    rest of the message) is the provider's own text. Neither holds a credential.
     """
 
-    def __init__(self, message: str, *, kind: str, attempts: int = 1) -> None:
+    def __init__(self, message: str, *, kind: str, attempts: int = 1, details: str = "") -> None:
         super().__init__(message)
         self.kind = kind
         self.attempts = attempts
+        self.details = details
+
+    @property
+    def sentence(self) -> str:
+        """What happened, in one line."""
+        return str(self).partition("\n")[0]
 
 
 class ModelClient(Protocol):

@@ -2,37 +2,56 @@
 
 This is the only module that imports litellm, and only at the first call (the import takes
 seconds and must not slow ``%load_ext``). The API key lives in the client, never in a request,
-a repr, a log record or an error message.
+a repr, a log record or an error message; and no credential in use (see
+``redaction.credential_values``) passes from the model's answer to the agent: a model that
+learned a key cannot put it in a plan, a file name, a question or a cell.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import json
 import logging
 import os
 import re
-import time
-from dataclasses import dataclass
+import warnings
 from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import SecretStr
 
 from jupyter_plan.agent.client import ModelError, ModelRequest, OnText
+from jupyter_plan.agent.provider_errors import (
+    RETRYABLE,
+    BadResponse,
+    Failure,
+    classify,
+    model_error,
+    safe_url,
+)
+from jupyter_plan.agent.providers import (
+    PLACEHOLDER_KEY,
+    check_route,
+    missing_key_names,
+    needs_placeholder_key,
+    pricing_model,
+)
 from jupyter_plan.models import ModelResponse, ToolCall, Usage
+from jupyter_plan.redaction import (
+    RedactingLogFilter,
+    StreamRedactor,
+    credential_values,
+    redact_with,
+    remember,
+    secret_values,
+)
 
 if TYPE_CHECKING:
     from jupyter_plan.settings import Settings
 
+__all__ = ["RETRYABLE", "LiteLLMClient"]
+
 log = logging.getLogger(__name__)
 
-RETRYABLE = frozenset({"rate_limit", "server", "timeout", "connection"})
-# Exception class names met in litellm's chains (litellm, openai, httpx and aiohttp types).
-_TIMEOUTS = frozenset({"Timeout", "APITimeoutError", "ReadTimeout", "ConnectTimeout"})
-_CONNECTION_ERRORS = frozenset({"APIConnectionError", "ConnectError", "ClientConnectorError"})
-_STATUS_KINDS = {429: "rate_limit", 408: "timeout", 401: "auth", 403: "auth"}
-_DETAIL_CHARS = 600  # litellm error text can be long; keep messages readable
+_STREAM_TYPES = ("text/event-stream", "application/x-ndjson", "application/json")
 _litellm_module: Any = None
 _unpriced_models: set[str] = set()  # models litellm has no price for: skip the lookup
 
@@ -56,23 +75,31 @@ def _litellm() -> Any:
             logger = logging.getLogger(name)
             if logger.level == logging.NOTSET:
                 logger.setLevel(logging.WARNING)
+        for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "openai", "httpx"):
+            logging.getLogger(name).addFilter(RedactingLogFilter())
+        _hide_serializer_warnings()
         _litellm_module = litellm
     return _litellm_module
 
 
-@dataclass(frozen=True)
-class _Failure:
-    kind: str
-    detail: str
-    retry_after: float | None = None
+def _hide_serializer_warnings() -> None:
+    """litellm's Responses-API types make pydantic warn at every event; the warning would be
+    printed into the cell. Only warnings about litellm's own types are hidden."""
+    import inspect
 
-    @property
-    def retryable(self) -> bool:
-        return self.kind in RETRYABLE
+    import litellm.types.llms.openai as types
+    from pydantic import BaseModel
 
-
-class _BadResponse(Exception):
-    """The server answered, but with nothing we can use."""
+    names = sorted(
+        n for n, v in vars(types).items() if inspect.isclass(v) and issubclass(v, BaseModel)
+    )
+    if names:
+        expected = "|".join(re.escape(n) for n in names)
+        pattern = (
+            r"Pydantic serializer warnings:\s+PydanticSerializationUnexpectedValue\("
+            rf"Expected `(?:{expected})`"
+        )
+        warnings.filterwarnings("ignore", message=pattern, category=UserWarning)
 
 
 class _OnTextFailed(Exception):
@@ -91,6 +118,8 @@ class LiteLLMClient:
     5xx, timeouts and connection errors are retried ``max_retries`` times with exponential
     backoff (``backoff_base * 2**n`` capped at ``backoff_cap``; a Retry-After header wins, up
     to ``retry_after_cap``) — unless text already reached ``on_text``: a retry would repeat it.
+    A local OpenAI-compatible server needs no key: with an ``api_base`` and no key anywhere, a
+    placeholder is sent (see ``providers.py``).
     """
 
     def __init__(
@@ -108,6 +137,7 @@ class LiteLLMClient:
             raise ValueError("timeout must be > 0; retries and backoff must be >= 0")
         self._api_key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         self.api_base = api_base  # used when a request names none
+        remember(self._api_key, api_base)  # every writer now keeps them out of files
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base
@@ -132,19 +162,27 @@ class LiteLLMClient:
         """One model turn, streamed; raises :class:`ModelError` when it cannot answer."""
         litellm = _litellm()
         api_base = request.api_base or self.api_base
-        delivered = [False]  # set once text reached on_text: from then on, never retry
+        if api_base:
+            remember(api_base)
+        if (refused := check_route(litellm, request.model, api_base)) is not None:
+            raise self._error(litellm, request, api_base, classify(refused, self.timeout), 1)
+        key = self._key()
+        if key is None and needs_placeholder_key(litellm, request.model, api_base, key):
+            key = PLACEHOLDER_KEY  # a local server that needs no key: the SDK insists on one
+        secrets = secret_values([*credential_values(), key])
         attempt = 0
         while True:
             attempt += 1
+            scrubber = StreamRedactor(secrets, _guarded(on_text)) if on_text else None
             try:
-                return await self._attempt(litellm, request, api_base, on_text, delivered)
+                return await self._attempt(litellm, request, api_base, key, scrubber, secrets)
             except _OnTextFailed as exc:
                 raise exc.error from None
             except Exception as exc:  # CancelledError is not an Exception: it propagates
-                failure = self._classify(exc)
-            last = attempt > self.max_retries or delivered[0]
+                failure = classify(exc, self.timeout)
+            last = attempt > self.max_retries or (scrubber is not None and scrubber.sent)
             if not failure.retryable or last:
-                raise self._error(request, api_base, failure, attempt)
+                raise self._error(litellm, request, api_base, failure, attempt)
             wait = self._backoff(attempt, failure.retry_after)
             log.info(
                 "model %s: %s, retrying in %.2fs (attempt %d of %d)",
@@ -156,6 +194,9 @@ class LiteLLMClient:
             )
             await asyncio.sleep(wait)
 
+    def _key(self) -> str | None:
+        return self._api_key.get_secret_value() if self._api_key is not None else None
+
     # one attempt ------------------------------------------------------------------------
 
     async def _attempt(
@@ -163,8 +204,9 @@ class LiteLLMClient:
         litellm: Any,
         request: ModelRequest,
         api_base: str | None,
-        on_text: OnText | None,
-        delivered: list[bool],
+        key: str | None,
+        scrubber: StreamRedactor | None,
+        secrets: list[str],
     ) -> ModelResponse:
         kwargs: dict[str, Any] = {
             "model": request.model,
@@ -179,8 +221,8 @@ class LiteLLMClient:
             kwargs["tools"] = list(request.tools)
         if api_base:
             kwargs["api_base"] = api_base
-        if self._api_key is not None:
-            kwargs["api_key"] = self._api_key.get_secret_value()
+        if key is not None:
+            kwargs["api_key"] = key
 
         text: list[str] = []
         calls: dict[int, list[str]] = {}  # index -> [id, name, arguments]
@@ -202,27 +244,23 @@ class LiteLLMClient:
                     delta = choice.delta
                     if delta.content:
                         text.append(delta.content)
-                        if on_text is not None:
-                            delivered[0] = True
-                            try:
-                                on_text(delta.content)
-                            except Exception as exc:
-                                raise _OnTextFailed(exc) from exc
+                        if scrubber is not None:
+                            scrubber.feed(delta.content)
                     for call in delta.tool_calls or ():
                         _merge_tool_delta(calls, call)
         finally:
             if stream is not None:
                 await stream.aclose()  # also on cancellation: closes the HTTP stream
+        if scrubber is not None:
+            scrubber.flush()
 
-        content = "".join(text)
+        content = str(redact_with("".join(text), secrets))
         tool_calls = [
-            ToolCall(id=cid or f"call_{i}", name=name, arguments=args)
+            ToolCall(id=cid or f"call_{i}", name=name, arguments=redact_with(args, secrets))
             for i, (cid, name, args) in sorted(calls.items())
         ]
         if not content and not tool_calls and finish_reason in (None, "stop"):
-            headers = getattr(stream, "_response_headers", None) or {}
-            kind = headers.get("content-type", "unknown content type")
-            raise _BadResponse(f"an empty response (no text, no tool calls; {kind})")
+            raise _empty(stream)
         return ModelResponse(
             content=content,
             tool_calls=tool_calls,
@@ -240,40 +278,18 @@ class LiteLLMClient:
     ) -> Usage:
         prompt = getattr(reported, "prompt_tokens", None)
         completion = getattr(reported, "completion_tokens", None)
-        if prompt is None or completion is None:  # the provider sent no usage: count
+        if not prompt and not completion:  # no usage sent, or all zeros: count
             out = content + "".join(c.name + c.arguments for c in tool_calls)
             prompt = _count(litellm, request.model, messages=request.messages)
             completion = _count(litellm, request.model, text=out) if out else 0
+        reported_cost = getattr(reported, "cost", None)
         return Usage(
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            cost_usd=_cost(litellm, request.model, prompt, completion),
+            prompt_tokens=prompt or 0,
+            completion_tokens=completion or 0,
+            cost_usd=_cost(litellm, request.model, prompt or 0, completion or 0, reported_cost),
         )
 
     # failures ---------------------------------------------------------------------------
-
-    def _classify(self, exc: BaseException) -> _Failure:
-        detail = f"{type(exc).__name__}: {exc}"
-        if isinstance(exc, _BadResponse):
-            return _Failure("bad_response", str(exc))
-        chain = _causes(exc)
-        names = {type(e).__name__ for e in chain}
-        if isinstance(exc, TimeoutError) and not str(exc):  # our idle deadline
-            return _Failure("timeout", f"no data from the model for {self.timeout:g}s")
-        if any(isinstance(e, TimeoutError) for e in chain) or names & _TIMEOUTS:
-            return _Failure("timeout", detail)
-        if any(isinstance(e, json.JSONDecodeError) for e in chain):  # before "connection":
-            return _Failure("bad_response", detail)  # litellm wraps bad SSE data as one
-        if names & _CONNECTION_ERRORS or any(isinstance(e, ConnectionError) for e in chain):
-            root = next((e for e in reversed(chain) if str(e)), exc)
-            if str(root) not in detail:  # litellm says "Connection error." and hides why
-                detail += f" (cause: {type(root).__name__}: {root})"
-            return _Failure("connection", detail)
-        status = getattr(exc, "status_code", None)
-        if not isinstance(status, int):
-            return _Failure("bad_request", detail)  # not an HTTP answer; retrying won't help
-        kind = _STATUS_KINDS.get(status) or ("server" if status >= 500 else "bad_request")
-        return _Failure(kind, f"HTTP {status}: {detail}", _retry_after(exc))
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         wait = min(self.backoff_cap, self.backoff_base * 2.0 ** (attempt - 1))
@@ -282,28 +298,45 @@ class LiteLLMClient:
         return wait
 
     def _error(
-        self, request: ModelRequest, api_base: str | None, failure: _Failure, attempts: int
+        self,
+        litellm: Any,
+        request: ModelRequest,
+        api_base: str | None,
+        failure: Failure,
+        attempts: int,
     ) -> ModelError:
-        where = _safe_url(api_base) if api_base else "the provider's default endpoint"
-        detail = self._redact(failure.detail)
-        if len(detail) > _DETAIL_CHARS:
-            detail = detail[:_DETAIL_CHARS] + "…"
-        tries = f"{attempts} attempt" + ("s" if attempts != 1 else "")
-        message = (
-            f"model {request.model!r} at {where}: {failure.kind.replace('_', ' ')} after "
-            f"{tries}: {detail}"
-        )
-        return ModelError(message, kind=failure.kind, attempts=attempts)
-
-    def _redact(self, text: str) -> str:
-        if self._api_key is not None:
-            secret = self._api_key.get_secret_value()
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        where = safe_url(api_base) if api_base else "the provider's default endpoint"
+        names = missing_key_names(litellm, request.model) if failure.cause == "missing_key" else []
+        secrets = [self._key() or ""]
+        return model_error(request.model, where, failure, attempts, secrets, key_names=names)
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _guarded(on_text: OnText) -> OnText:
+    """``on_text`` whose failures pass through untouched (see :class:`_OnTextFailed`)."""
+
+    def emit(text: str) -> None:
+        try:
+            on_text(text)
+        except Exception as exc:
+            raise _OnTextFailed(exc) from exc
+
+    return emit
+
+
+def _empty(stream: Any) -> BadResponse:
+    """Why an answer with nothing in it came back (a web page, a non-stream, nothing)."""
+    headers = getattr(stream, "_response_headers", None) or {}
+    kind = str(headers.get("content-type", "")).split(";")[0].strip().lower()
+    if kind == "text/html":
+        return BadResponse(f"a text/html page instead of the model's answer ({kind})", "html")
+    if kind and kind not in _STREAM_TYPES:
+        return BadResponse(f"a {kind} body instead of the model's stream", "not_a_stream")
+    if kind == "application/json":  # a JSON body where events were due: no answer in it
+        return BadResponse("an application/json body with no answer in it", "not_a_stream")
+    return BadResponse(f"an empty response (no text, no tool calls; {kind or 'no type'})", "empty")
 
 
 def _merge_tool_delta(calls: dict[int, list[str]], delta: Any) -> None:
@@ -322,45 +355,6 @@ def _merge_tool_delta(calls: dict[int, list[str]], delta: Any) -> None:
             entry[2] += function.arguments
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
-    """The exception and what it wraps (litellm keeps the original in ``original_exception``)."""
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and not any(current is s for s in seen) and len(seen) < 20:
-        seen.append(current)
-        inner = getattr(current, "original_exception", None)
-        current = (
-            inner
-            if isinstance(inner, BaseException)
-            else (current.__cause__ or current.__context__)
-        )
-    return seen
-
-
-def _retry_after(exc: BaseException) -> float | None:
-    """Seconds from a Retry-After (or retry-after-ms) header, when the error carries one."""
-    for source in (
-        getattr(exc, "litellm_response_headers", None),
-        getattr(getattr(exc, "response", None), "headers", None),
-    ):
-        if not source:
-            continue
-        headers = {str(k).lower(): str(v) for k, v in dict(source).items()}
-        try:
-            if "retry-after-ms" in headers:
-                return max(0.0, float(headers["retry-after-ms"]) / 1000)
-            if "retry-after" in headers:
-                value = headers["retry-after"]
-                try:
-                    return max(0.0, float(value))
-                except ValueError:
-                    when = email.utils.parsedate_to_datetime(value)
-                    return max(0.0, when.timestamp() - time.time())
-        except (ValueError, TypeError):
-            continue
-    return None
-
-
 def _count(litellm: Any, model: str, **what: Any) -> int:
     try:
         return int(litellm.token_counter(model=model, **what))
@@ -368,22 +362,23 @@ def _count(litellm: Any, model: str, **what: Any) -> int:
         return 0
 
 
-def _cost(litellm: Any, model: str, prompt: int, completion: int) -> float | None:
-    if model in _unpriced_models:
+def _cost(
+    litellm: Any, model: str, prompt: int, completion: int, reported: object = None
+) -> float | None:
+    """The turn's price in USD, or None when litellm does not know it (it says 0 then)."""
+    if isinstance(reported, int | float) and reported > 0:
+        return float(reported)  # litellm priced it itself (the Responses route does)
+    name = pricing_model(model)
+    if name in _unpriced_models:
         return None
     try:
+        info = litellm.get_model_info(model=name)
+        if not (info.get("input_cost_per_token") or info.get("output_cost_per_token")):
+            raise LookupError(name)  # listed without a price: unknown, not free
         prompt_cost, completion_cost = litellm.cost_per_token(
-            model=model, prompt_tokens=prompt, completion_tokens=completion
+            model=name, prompt_tokens=prompt, completion_tokens=completion
         )
     except Exception:  # litellm knows no price for this model
-        _unpriced_models.add(model)
+        _unpriced_models.add(name)
         return None
     return float(prompt_cost) + float(completion_cost)
-
-
-_USERINFO = re.compile(r"(?<=://)[^/@]+@")
-
-
-def _safe_url(url: str) -> str:
-    """The URL without any user:password@ part."""
-    return _USERINFO.sub("***@", url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -13,11 +14,40 @@ from IPython.display import Markdown, display
 from jupyter_plan.models import Plan, PlanStatus
 from jupyter_plan.notebook.kernel_session import Flags, KernelSession, bundle, placeholder
 from jupyter_plan.policy.types import MODE_NAMES, Mode
+from jupyter_plan.record.store import PlanStore, PlanStoreError
+from jupyter_plan.redaction import redact_credentials, scrub
+
+NO_PLAN = (
+    "**jupyter-plan:** the model answered in text and submitted no plan. To get a plan, run "
+    "this cell again (retry), or say *write a plan* in the task. Its answer:\n\n"
+)
 
 
-def explain(error: BaseException) -> str:
-    """The message a person needs, without a traceback, for errors they can act on."""
-    return f"{type(error).__name__}: {error}"
+def explain(error: BaseException, where: str = "") -> str:
+    """One line a person can act on (what, and where when given), with no traceback and no
+    credential: a model error's first line is its sentence, the details stay behind it."""
+    text = str(error).strip().partition("\n")[0] or type(error).__name__
+    return scrub(f"{where}: {text}" if where else f"{type(error).__name__}: {text}")
+
+
+def _claim(store: PlanStore, plan_id: str | None, where: str) -> contextlib.ExitStack:
+    """Hold ``plan_id`` for one run: a second run of it, from any kernel, is refused in one
+    line instead of overwriting this one's plan (``record/lock.py``)."""
+    held = contextlib.ExitStack()
+    if plan_id:
+        try:
+            held.enter_context(store.claim(plan_id, what=f"{where} {plan_id}"))
+        except PlanStoreError as exc:
+            raise UsageError(explain(exc, where)) from None
+    return held
+
+
+def _notes(model: str | None) -> None:
+    """Say once, in the cell, what the model route cannot do."""
+    from jupyter_plan.agent.providers import route_notes
+
+    for note in route_notes(model):
+        print(f"jupyter-plan: note: {note}")
 
 
 def _expected() -> tuple[type[BaseException], ...]:
@@ -83,32 +113,35 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
         bridge = session.bridge(flags)
     except _expected() as exc:
         raise UsageError(explain(exc)) from None
+    held = _claim(session.store(resolved), args.plan_id, "%%plan --id")
+    _notes(resolved.settings.model)
     human = session.human(task.strip().splitlines()[0][:60], args.approve, yes=False)
     handle = placeholder("*Planning…*")
     review = getattr(human, "review_widget", None)
 
     async def run(executor: Any) -> Any:
-        return await run_plan(
-            PlanRun(
-                task=task,
-                resolved=resolved,
-                bridge=bridge,
-                human=human,
-                namespace=shell.user_ns,
-                plan_id=args.plan_id,
-                skill=args.skill,
-                listener=getattr(human, "on_event", None),
+        with held:
+            return await run_plan(
+                PlanRun(
+                    task=task,
+                    resolved=resolved,
+                    bridge=bridge,
+                    human=human,
+                    namespace=shell.user_ns,
+                    plan_id=args.plan_id,
+                    skill=args.skill,
+                    listener=getattr(human, "on_event", None),
+                )
             )
-        )
 
     def done(outcome: Any) -> None:
-        if outcome.plan is None:  # an inquiry: answered in text, no plan
-            handle.update(Markdown(outcome.answer or "(no answer)"))
+        if outcome.plan is None:  # answered in text: no plan was submitted
+            handle.update(Markdown(scrub(NO_PLAN + (outcome.answer or "(no text)"))))
             if review is not None:
                 review.hand_over()
             return
         session.last_plan = outcome.plan.id
-        handle.update(bundle(outcome.plan, resolved, notebook), raw=True)
+        handle.update(redact_credentials(bundle(outcome.plan, resolved, notebook)), raw=True)
         if review is not None:
             review.plan = outcome.plan
             review.hand_over()
@@ -123,7 +156,11 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
             review.show_error(message)
         session.changed()
 
-    _run(session, run, done, fail)
+    try:
+        _run(session, run, done, fail)
+    except BaseException:
+        held.close()  # headless: the run is over; a run that never started holds nothing
+        raise
 
 
 def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
@@ -135,7 +172,9 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
         resolved, _ = session.resolve(flags)
         target = choose_plan(session.store(resolved), args.plan_id or None)
     except _expected() as exc:
-        raise UsageError(explain(exc)) from None
+        raise UsageError(explain(exc, "%build")) from None
+    held = _claim(session.store(resolved), target.id, "%build")
+    _notes(resolved.settings.model)
     mode = build_mode(args, session.mode, target, resolved.settings.default_approval_mode)
     human = session.human(f"Build: {target.title}", None, yes=args.yes)
     review = getattr(human, "review_widget", None)
@@ -150,25 +189,25 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
         def keep(token: str) -> None:
             session.undo[target.id] = (bridge, token)
 
-        return await run_build(
-            BuildRun(
-                resolved=resolved,
-                bridge=bridge,
-                human=human,
-                plan_id=target.id,
-                mode=mode,
-                rebuild=args.rebuild,
-                namespace=shell.user_ns,
-                listener=getattr(human, "on_event", None),
-                on_step=(lambda s: review.set_step(s.id, s.status, s.note)) if review else None,
-                on_checkpoint=keep,
+        with held:
+            return await run_build(
+                BuildRun(
+                    resolved=resolved,
+                    bridge=bridge,
+                    human=human,
+                    plan_id=target.id,
+                    mode=mode,
+                    rebuild=args.rebuild,
+                    namespace=shell.user_ns,
+                    listener=getattr(human, "on_event", None),
+                    on_step=(lambda s: review.set_step(s.id, s.status, s.note)) if review else None,
+                    on_checkpoint=keep,
+                )
             )
-        )
 
     def done(outcome: Any) -> None:
-        handle.update(
-            Markdown(f"```text\n{outcome.summary}\n```\nUndo with `%build --undo {target.id}`.")
-        )
+        summary = scrub(outcome.summary)
+        handle.update(Markdown(f"```text\n{summary}\n```\nUndo with `%build --undo {target.id}`."))
         if review is not None:
             review.plan = outcome.plan
             review.show_summary(outcome.summary)
@@ -189,7 +228,11 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
             review.show_error(message)
         session.changed()
 
-    _run(session, run, done, fail, quiet=(BuildRefused,))  # "already built" is no error
+    try:
+        _run(session, run, done, fail, quiet=(BuildRefused,))  # "already built" is no error
+    except BaseException:
+        held.close()
+        raise
 
 
 def build_mode(
@@ -215,7 +258,10 @@ def undo(shell: InteractiveShell, args: argparse.Namespace) -> None:
     if plan_id is None or plan_id not in session.undo:
         raise UsageError("%build --undo: no build to undo in this kernel session")
     bridge, token = session.undo.pop(plan_id)
-    resolved, _ = session.resolve(_flags(args))
+    try:
+        resolved, _ = session.resolve(_flags(args))
+    except _expected() as exc:
+        raise UsageError(explain(exc, "%build --undo")) from None
     store = session.store(resolved)
 
     async def run(executor: Any) -> Plan:
@@ -244,26 +290,35 @@ def undo(shell: InteractiveShell, args: argparse.Namespace) -> None:
 
 
 def show(shell: InteractiveShell, words: list[str] | None, args: argparse.Namespace) -> None:
+    """``%plan show ID``, or ``%plan``: this session's last plan, else the newest readable
+    one (a broken plan file elsewhere does not hide the others: ``%plan list`` shows it)."""
     session = KernelSession.of(shell)
-    resolved, notebook = session.resolve(_flags(args))
-    store = session.store(resolved)
+    where = "%plan show" if words else "%plan"
     try:
+        resolved, notebook = session.resolve(_flags(args))
+        store = session.store(resolved)
         if words:
             found: Plan | None = store.load(words[0])
         else:
-            plans = store.list()
+            entries = store.scan()
+            plans = [e.plan for e in entries if e.plan is not None]
             last = [p for p in plans if p.id == session.last_plan]
             found = (last or plans)[0] if (last or plans) else None
+            if found is None and entries:
+                raise UsageError(f"%plan: no readable plan; {entries[0].error} (see %plan list)")
     except _expected() as exc:
-        raise UsageError(explain(exc)) from None
+        raise UsageError(explain(exc, where)) from None
     if found is None:
         raise UsageError("no plans yet: write a task in a %%plan cell")
-    display(bundle(found, resolved, notebook), raw=True)
+    display(redact_credentials(bundle(found, resolved, notebook)), raw=True)
 
 
 def list_plans(shell: InteractiveShell, words: list[str], args: argparse.Namespace) -> None:
     session = KernelSession.of(shell)
-    resolved, _ = session.resolve(_flags(args))
+    try:
+        resolved, _ = session.resolve(_flags(args))
+    except _expected() as exc:
+        raise UsageError(explain(exc, "%plan list")) from None
     entries = session.store(resolved).scan()
     if not entries:
         display(Markdown("No plans yet: write a task in a `%%plan` cell."))
@@ -275,7 +330,7 @@ def list_plans(shell: InteractiveShell, words: list[str], args: argparse.Namespa
         else:
             p = e.plan
             rows.append(f"| `{p.id}` | {p.status.value} | {p.revision} | {p.title} |")
-    display(Markdown("\n".join(rows)))
+    display(Markdown(scrub("\n".join(rows))))
 
 
 def mode(shell: InteractiveShell, words: list[str], args: argparse.Namespace) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 
 
 @magics_class
@@ -50,7 +50,10 @@ class PlanMagics(Magics):
 
         if cell is None and line.split()[:1] == ["policy"]:
             return commands.policy(_split(line))
-        args = parse_argstring(self.plan, line)
+        where = "%%plan" if cell is not None else "%plan"
+        args = _parse(self.plan, line, where)
+        if args.plan_id is not None:
+            _check_id(args.plan_id, f"{where} --id")
         if cell is not None:
             if not cell.strip():
                 raise UsageError("%%plan: the cell is empty; write the task below %%plan")
@@ -58,8 +61,15 @@ class PlanMagics(Magics):
         words = args.words
         if not words:
             return commands.show(self.ip, None, args)
+        if words[0] == "show" and len(words) > 2:
+            raise UsageError(
+                f"%plan show takes one plan id, not {len(words) - 1} words: "
+                f"{' '.join(words[1:])!r} (to plan a task, write it in a %%plan cell)"
+            )
+        if words[0] == "show" and len(words) == 2:
+            _check_id(words[1], "%plan show")
         subcommands = {"list": commands.list_plans, "show": commands.show, "mode": commands.mode}
-        if words[0] in subcommands and (words[0] != "show" or len(words) <= 2):
+        if words[0] in subcommands:
             return subcommands[words[0]](self.ip, words[1:], args)
         return commands.plan(self.ip, " ".join(words), args)
 
@@ -78,7 +88,9 @@ class PlanMagics(Magics):
         """Build an approved plan: insert, edit and run cells, each call decided by the policy."""
         from jupyter_plan.notebook import commands
 
-        args = parse_argstring(self.build, line)
+        args = _parse(self.build, line, "%build")
+        if args.plan_id:
+            _check_id(args.plan_id, "%build")
         if args.auto_edit and args.manual:
             raise UsageError("%build: choose --auto-edit or --manual, not both")
         if args.undo:
@@ -86,8 +98,24 @@ class PlanMagics(Magics):
         return commands.build(self.ip, args)
 
 
-def _split(line: str) -> list[str]:
+def _split(line: str, where: str = "%plan") -> list[str]:
     try:
         return shlex.split(line)
     except ValueError as exc:
-        raise UsageError(f"%plan: cannot parse arguments: {exc}") from None
+        raise UsageError(f"{where}: cannot parse arguments: {exc}") from None
+
+
+def _parse(magic: Any, line: str, where: str) -> Any:
+    """Flags as a shell would split them: quotes are removed (``--id 'a b'`` is ``a b``),
+    the same for every flag; a parse error is one line (argparse's, as a UsageError)."""
+    return magic.parser.parse_args(_split(line, where))
+
+
+def _check_id(plan_id: str, where: str) -> None:
+    from jupyter_plan.notebook.commands import explain
+    from jupyter_plan.record.store import InvalidPlanId, check_id
+
+    try:
+        check_id(plan_id)
+    except InvalidPlanId as exc:
+        raise UsageError(explain(exc, where)) from None

@@ -4,9 +4,16 @@ one, never half of it. Every file jupyter-plan writes goes through :func:`write_
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 from pathlib import Path
+
+from jupyter_plan.redaction import REDACTED, credential_values
+
+
+class CredentialInPath(PermissionError):
+    """A file name would hold a credential: refused (an OSError, so tools report it)."""
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -14,8 +21,10 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
     Temp file in the same folder (so the rename cannot cross file systems), fsync, then
     ``os.replace``; on any failure the temp file is removed and ``path`` is untouched.
+    No credential in use (``redaction.credential_values``) is ever added to a file: one the
+    file did not already hold is written as ``[REDACTED]``, and a path holding one is refused.
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    raw = _without_credentials(path, data.encode("utf-8") if isinstance(data, str) else data)
     try:  # an existing file keeps its permissions; a new one gets 0o666 less the umask
         mode: int | None = path.stat().st_mode & 0o777
     except FileNotFoundError:
@@ -37,6 +46,23 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def _without_credentials(path: Path, raw: bytes) -> bytes:
+    credentials = credential_values()
+    if any(c in str(path) for c in credentials):
+        raise CredentialInPath(errno.EACCES, "refused: the file name holds a credential")
+    present = [c.encode() for c in credentials if c.encode() in raw]
+    if not present:
+        return raw
+    try:  # a credential the file already held (a person's own notebook) is theirs to keep
+        old = path.read_bytes()
+    except OSError:
+        old = b""
+    for secret in present:
+        if secret not in old:
+            raw = raw.replace(secret, REDACTED.encode())
+    return raw
 
 
 def _create_temp(path: Path) -> tuple[int, Path]:

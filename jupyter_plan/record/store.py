@@ -13,9 +13,11 @@ so two kernels planning at once never get the same id.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,6 +29,8 @@ from pydantic import ValidationError
 from jupyter_plan.models import Plan, PlanStatus
 from jupyter_plan.policy.paths import confine
 from jupyter_plan.record.atomic import write_atomic
+from jupyter_plan.record.lock import PlanClaimed, claim
+from jupyter_plan.redaction import scrub
 
 FORMAT = 1
 META_FILE = "plan.yaml"
@@ -41,6 +45,14 @@ class PlanStoreError(Exception):
 
 class PlanNotFound(PlanStoreError, LookupError):
     pass
+
+
+class InvalidPlanId(PlanStoreError, ValueError):
+    """An id that cannot name a file inside the plan directory (``../x``, ``a b/c`` …)."""
+
+
+class PlanConflict(PlanStoreError):
+    """Another run (another kernel, or this one) is planning or building the same plan."""
 
 
 class PlanFileError(PlanStoreError, ValueError):
@@ -131,9 +143,11 @@ def _random_hex(nbytes: int) -> str:
 
 
 def check_id(plan_id: str) -> str:
-    """Refuse ids that could not be file names inside the plan directory."""
+    """Refuse ids that could not be file names inside the plan directory, or hold a key."""
+    if isinstance(plan_id, str) and scrub(plan_id) != plan_id:
+        raise InvalidPlanId("invalid plan id: it holds a credential (an API key); choose another")
     if not isinstance(plan_id, str) or not _ID.fullmatch(plan_id) or ".." in plan_id:
-        raise ValueError(
+        raise InvalidPlanId(
             f"invalid plan id {plan_id!r}: use letters, digits, '.', '_' and '-', "
             "starting with a letter or digit"
         )
@@ -174,7 +188,7 @@ class PlanStore:
         retries with a new suffix (a longer one after a few tries).
         """
         self.plan_dir.mkdir(parents=True, exist_ok=True)
-        stem = f"{(today or date.today()).isoformat()}-{slugify(title)}"
+        stem = f"{(today or date.today()).isoformat()}-{slugify(scrub(title))}"
         for attempt in range(_ATTEMPTS):
             plan_id = f"{stem}-{_random_hex(2 if attempt < 8 else 4)}"
             folder = self.folder_of(plan_id)
@@ -187,6 +201,13 @@ class PlanStore:
                 continue
             return plan_id
         raise PlanStoreError(f"could not reserve a new plan id in {self.plan_dir}")
+
+    def claim(self, plan_id: str, what: str = "a run") -> contextlib.AbstractContextManager[None]:
+        """Hold ``plan_id`` while a run plans or builds it (see ``record/lock.py``); another
+        claim of it, from any kernel, raises :class:`PlanConflict` until this one ends."""
+        check_id(plan_id)
+        self.plan_dir.mkdir(parents=True, exist_ok=True)
+        return _claimed(self.plan_dir, plan_id, what)
 
     # write
 
@@ -325,6 +346,15 @@ class PlanStore:
             return True
 
 
+@contextlib.contextmanager
+def _claimed(plan_dir: Path, plan_id: str, what: str) -> Iterator[None]:
+    try:
+        with claim(plan_dir, plan_id, what=what):
+            yield
+    except PlanClaimed as exc:
+        raise PlanConflict(str(exc)) from None
+
+
 def _safe_load(text: str) -> Any:
     try:
         return yaml.safe_load(text)
@@ -342,6 +372,8 @@ def _explain(exc: ValidationError) -> str:
 
 
 __all__ = [
+    "InvalidPlanId",
+    "PlanConflict",
     "PlanEntry",
     "PlanFileError",
     "PlanNotFound",

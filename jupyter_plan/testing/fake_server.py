@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
-from jupyter_plan.testing.openai_wire import ChatReply, estimate_tokens
+from jupyter_plan.testing.cut import Cut, cut
+from jupyter_plan.testing.openai_wire import estimate_tokens
+from jupyter_plan.testing.routes import SENT_KEY, reply_for, sent_key
 from jupyter_plan.testing.turns import (
     Delayed,
     FakeToolCall,
@@ -47,9 +49,11 @@ from jupyter_plan.testing.turns import (
     tool_call,
     tool_calls,
 )
+from jupyter_plan.testing.wires import Reply, UsageMode
 
 __all__ = [
     "NO_MORE_TURNS",
+    "Cut",
     "Delayed",
     "FakeModelServer",
     "FakeToolCall",
@@ -61,6 +65,7 @@ __all__ = [
     "Text",
     "ToolCalls",
     "Turn",
+    "cut",
     "delay",
     "estimate_tokens",
     "garbage",
@@ -73,7 +78,6 @@ __all__ = [
 ]
 
 NO_MORE_TURNS = "fake server: no more scripted turns"
-CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 _POLL_S = 0.02  # how often a stall looks at its socket: an Event cannot be select()ed
 
 
@@ -96,19 +100,23 @@ class FakeModelServer:
 
     ``script`` is a sequence of turns played in order, or a :data:`Responder` called for every
     request. Unused turns are in ``remaining``; every request is in ``requests``. With
-    ``stream_usage=False`` streams never carry a usage chunk (to test counting fallbacks).
+    ``stream_usage=False`` streams never carry a usage chunk, with ``zero_usage=True`` every
+    count is 0 (to test counting fallbacks). The wire format follows the request's path (see
+    :mod:`jupyter_plan.testing.routes`): OpenAI chat, Anthropic, Ollama, Gemini, Responses.
     """
 
     def __init__(
         self,
-        script: Iterable[Turn] | Responder = (),
+        script: Iterable[Turn | Cut] | Responder = (),
         *,
         stream_usage: bool = True,
+        zero_usage: bool = False,
         model: str | None = None,
     ) -> None:
         self._responder: Responder | None = script if callable(script) else None
-        self._turns: deque[Turn] = deque() if callable(script) else deque(script)
+        self._turns: deque[Turn | Cut] = deque() if callable(script) else deque(script)
         self.stream_usage = stream_usage
+        self.zero_usage = zero_usage
         self.model = model  # None: echo the request's model
         self.requests: list[RecordedRequest] = []
         #: Set when a client closed its connection while the server was stalled or streaming.
@@ -172,7 +180,7 @@ class FakeModelServer:
 
     # script ---------------------------------------------------------------------------
 
-    def push(self, *turns: Turn) -> None:
+    def push(self, *turns: Turn | Cut) -> None:
         """Append turns to a running script."""
         with self._lock:
             self._turns.extend(turns)
@@ -182,7 +190,7 @@ class FakeModelServer:
         with self._lock:
             return len(self._turns)
 
-    def _next_turn(self, body: dict[str, Any]) -> tuple[int, Turn | None]:
+    def _next_turn(self, body: dict[str, Any]) -> tuple[int, Turn | Cut | None]:
         with self._lock:
             self._served += 1
             index = self._served
@@ -251,20 +259,28 @@ class _Handler(BaseHTTPRequestHandler):
         body = body if isinstance(body, dict) else None
         headers = {k.lower(): v for k, v in self.headers.items()}
         fake._record(RecordedRequest(self.path, headers, body, raw))
-        if self.path.split("?")[0] not in CHAT_PATHS:
+        usage: UsageMode = "zeros" if fake.zero_usage else "real" if fake.stream_usage else "none"
+        if reply_for(self.path, {}, 0, fake.model, usage) is None:
             self._send(404, json.dumps({"error": {"message": f"no route {self.path}"}}))
             return
         if body is None:
             self._send(400, json.dumps({"error": {"message": "request body is not JSON"}}))
             return
+        refusal = getattr(reply_for(self.path, body, 0, fake.model, usage), "refusal", None)
+        if refusal is not None and (refused := refusal()) is not None:
+            self._send(*refused)  # the service refuses this request, whatever the script
+            return
         index, turn = fake._next_turn(body)
         if turn is None:
             self._send(500, json.dumps({"error": {"message": NO_MORE_TURNS, "type": "fake"}}))
             return
+        reply = reply_for(self.path, body, index, fake.model, usage)
+        assert reply is not None
+        if isinstance(turn, HttpError) and SENT_KEY in turn.body:  # a server echoing the key
+            turn = HttpError(turn.status, turn.body.replace(SENT_KEY, sent_key(headers, self.path)),
+                             turn.headers)  # fmt: skip
         try:
-            self._play(
-                turn, ChatReply(body, index, model=fake.model, stream_usage=fake.stream_usage)
-            )
+            self._play(turn, reply)
         except (_ClientGone, BrokenPipeError, ConnectionResetError):
             if not fake._closing.is_set():
                 fake._note_disconnect()
@@ -272,28 +288,32 @@ class _Handler(BaseHTTPRequestHandler):
 
     # playing turns ----------------------------------------------------------------------
 
-    def _play(self, turn: Turn, reply: ChatReply) -> None:
+    def _play(self, turn: Turn | Cut, reply: Reply) -> None:
         if isinstance(turn, Delayed):
             if self.server.fake._closing.wait(turn.seconds):
                 raise _ClientGone
             self._play(turn.turn, reply)
         elif isinstance(turn, Stall):
             self._stall(turn, reply)
+        elif isinstance(turn, Cut):
+            frames = reply.frames(turn.then) if reply.stream else [b'{"choices": [{"ind']
+            self._stream(frames[: turn.after_frames], reply.stream_type, end=False)
+            self.close_connection = True  # hang up mid-answer
         elif isinstance(turn, HttpError):
             self._send(turn.status, turn.body, dict(turn.headers))
         elif isinstance(turn, Garbage):
             self._send(turn.status, turn.body, content_type=turn.content_type)
         elif reply.stream:
-            self._stream(reply.chunks(turn))
+            self._stream(reply.frames(turn), reply.stream_type)
         else:
             self._send(200, json.dumps(reply.message(turn)))
 
-    def _stall(self, turn: Stall, reply: ChatReply) -> None:
+    def _stall(self, turn: Stall, reply: Reply) -> None:
         if turn.then is not None and turn.after_chunks and reply.stream:
-            chunks = list(reply.chunks(turn.then))
-            self._stream(chunks[: turn.after_chunks], end=False)
+            frames = reply.frames(turn.then)
+            self._stream(frames[: turn.after_chunks], reply.stream_type, end=False)
             self._wait(turn)
-            self._stream(chunks[turn.after_chunks :], start=False)
+            self._stream(frames[turn.after_chunks :], reply.stream_type, start=False)
             return
         self._wait(turn)
         if turn.then is None:
@@ -333,16 +353,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, events: Iterable[str], *, start: bool = True, end: bool = True) -> None:
-        """Write SSE events with chunked transfer encoding, one write (and flush) per event."""
+    def _stream(
+        self, frames: Iterable[bytes], content_type: str, *, start: bool = True, end: bool = True
+    ) -> None:
+        """Write frames with chunked transfer encoding, one write (and flush) per frame."""
         if start:
             self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Type", content_type)
             self.send_header("Cache-Control", "no-cache")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-        for event in events:
-            data = f"data: {event}\n\n".encode()
+        for data in frames:
             self.wfile.write(b"%X\r\n%s\r\n" % (len(data), data))
         if end:
             self.wfile.write(b"0\r\n\r\n")
