@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 _STREAM_TYPES = ("text/event-stream", "application/x-ndjson", "application/json")
 _litellm_module: Any = None
 _unpriced_models: set[str] = set()  # models litellm has no price for: skip the lookup
+_serializer_filter: str | None = None
 
 
 def _litellm() -> Any:
@@ -77,29 +78,32 @@ def _litellm() -> Any:
                 logger.setLevel(logging.WARNING)
         for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "openai", "httpx"):
             logging.getLogger(name).addFilter(RedactingLogFilter())
-        _hide_serializer_warnings()
         _litellm_module = litellm
     return _litellm_module
 
 
 def _hide_serializer_warnings() -> None:
     """litellm's Responses-API types make pydantic warn at every event; the warning would be
-    printed into the cell. Only warnings about litellm's own types are hidden."""
-    import inspect
+    printed into the cell. Only warnings about litellm's own types are hidden; the filter is
+    put first again at every call (a ``catch_warnings`` block around us drops or shadows it)."""
+    global _serializer_filter
+    if _serializer_filter is None:
+        import inspect
 
-    import litellm.types.llms.openai as types
-    from pydantic import BaseModel
+        import litellm.types.llms.openai as types
+        from pydantic import BaseModel
 
-    names = sorted(
-        n for n, v in vars(types).items() if inspect.isclass(v) and issubclass(v, BaseModel)
-    )
-    if names:
-        expected = "|".join(re.escape(n) for n in names)
-        pattern = (
+        names = sorted(
+            n for n, v in vars(types).items() if inspect.isclass(v) and issubclass(v, BaseModel)
+        )
+        expected = "|".join(re.escape(n) for n in names) or "(?!)"
+        _serializer_filter = (
             r"Pydantic serializer warnings:\s+PydanticSerializationUnexpectedValue\("
             rf"Expected `(?:{expected})`"
         )
-        warnings.filterwarnings("ignore", message=pattern, category=UserWarning)
+    first = warnings.filters[0] if warnings.filters else None
+    if first is None or getattr(first[1], "pattern", None) != _serializer_filter:
+        warnings.filterwarnings("ignore", message=_serializer_filter, category=UserWarning)
 
 
 class _OnTextFailed(Exception):
@@ -161,6 +165,7 @@ class LiteLLMClient:
     ) -> ModelResponse:
         """One model turn, streamed; raises :class:`ModelError` when it cannot answer."""
         litellm = _litellm()
+        _hide_serializer_warnings()
         api_base = request.api_base or self.api_base
         if api_base:
             remember(api_base)

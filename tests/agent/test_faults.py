@@ -14,6 +14,8 @@ from jupyter_plan.agent.loop import LoopStopped
 from jupyter_plan.models import ReviewDecision
 from jupyter_plan.testing.fake_server import (
     FakeModelServer,
+    Garbage,
+    cut,
     http_error,
     malformed_tool_call,
     stall,
@@ -136,4 +138,45 @@ async def test_cancellation_mid_stream_keeps_the_draft(plan: Planner, project: P
             await task
         await asyncio.to_thread(server.disconnected.wait)  # the HTTP stream was closed
         release.set()
+    assert_draft_kept(project)
+
+
+# -- one sentence for each way an answer can be broken ------------------------------------
+
+BROKEN = {
+    "html-as-json": (
+        Garbage(
+            "<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="application/json"
+        ),
+        "answered with something other than the model's streamed answer: api_base may point "
+        "at the wrong server or path.",
+    ),
+    "html-page": (
+        Garbage("<html><body>Welcome to nginx!</body></html>"),
+        "answered with a web page, not the model's answer: api_base may point at the wrong server.",
+    ),
+    "garbage-stream": (
+        Garbage("data: {this is not json\n\ndata: [DONE]\n\n", content_type="text/event-stream"),
+        "could not be read: it was not valid JSON.",
+    ),
+    "cut-stream": (
+        cut(text("A long answer that the server never finishes", chunk_size=5), after_frames=3),
+        "closed in the middle of the model's answer.",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+async def test_a_broken_answer_is_one_sentence_with_details_behind_it(
+    name: str, plan: Planner, project: Project
+) -> None:
+    turn, said = BROKEN[name]
+    with FakeModelServer([WRITE_DRAFT, turn, turn]) as server, pytest.raises(ModelError) as info:
+        url = server.base_url
+        await plan(server, ScriptedHuman())
+    err = info.value
+    assert err.sentence.endswith(said) and url in err.sentence
+    assert len(err.sentence) < 200 and err.details and err.details in str(err)
+    assert "litellm" not in err.sentence and "Exception" not in err.sentence
+    assert err.attempts == 1  # bad answers are not retried; a cut one had shown text already
     assert_draft_kept(project)

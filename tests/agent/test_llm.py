@@ -341,3 +341,81 @@ async def test_tool_call_turn_without_tools_in_request() -> None:
         reply = await client().complete(request(srv, tools=False))
     assert "tools" not in (srv.requests[0].body or {})
     assert reply.tool_calls[0].name == "list_cells"
+
+
+# -- usage and cost as each provider reports them -------------------------------------------
+
+
+def request_to(model: str) -> Any:
+    return lambda srv: request(srv, model=model)
+
+
+async def test_usage_of_all_zeros_is_counted() -> None:
+    with FakeModelServer([text("Counted locally, not zero.")], zero_usage=True) as srv:
+        reply = await client().complete(request(srv))
+    assert reply.usage.prompt_tokens > 0 and reply.usage.completion_tokens > 0
+
+
+@pytest.mark.parametrize(
+    "model", ["anthropic/claude-sonnet-4-20250514", "anthropic/claude-opus-4-1-20250805"]
+)
+async def test_cost_is_unknown_when_litellm_lists_no_price(model: str) -> None:
+    import litellm
+
+    assert litellm.cost_per_token(model=model, prompt_tokens=10, completion_tokens=10) == (0, 0)
+    with FakeModelServer([text("priced at zero by litellm")]) as srv:
+        base = f"http://127.0.0.1:{srv.port}"
+        reply = await client().complete(ModelRequest(model=model, messages=MESSAGES, api_base=base))
+    assert srv.requests[0].path == "/v1/messages"
+    assert reply.usage.prompt_tokens > 0 and reply.usage.cost_usd is None  # not $0.0000
+
+
+async def test_the_responses_route_reports_litellm_s_cost_and_warns_nothing() -> None:
+    import warnings
+
+    responses = request_to("openai/responses/gpt-4.1")
+    with (
+        FakeModelServer([text("from the Responses API")]) as srv,
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
+        reply = await client().complete(responses(srv))
+    assert srv.requests[0].path == "/v1/responses"
+    assert reply.content == "from the Responses API"
+    assert reply.usage.cost_usd is not None and reply.usage.cost_usd > 0
+    assert [str(w.message)[:60] for w in caught] == []
+
+
+# -- credentials never pass from the model to the agent -------------------------------------
+
+
+async def test_a_model_cannot_pass_a_key_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    planted = "sk-planted-ANTHROPIC-9f8e7d6c5b4a"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", planted)
+    leak = tool_calls(
+        [("write_file", {"file_path": f"{planted}.md", "content": f"# {planted}"})],
+        content=f"The key is {planted}, and again {planted}.",
+        fragment_size=5,
+    )
+    got: list[str] = []
+    with FakeModelServer([leak]) as srv:
+        reply = await client().complete(request(srv), on_text=got.append)
+    assert planted not in "".join(got) and len(got) > 2  # split across chunks: caught anyway
+    assert "".join(got) == "The key is [REDACTED], and again [REDACTED]."
+    assert reply.content == "".join(got)
+    assert json.loads(reply.tool_calls[0].arguments) == {
+        "file_path": "[REDACTED].md",
+        "content": "# [REDACTED]",
+    }
+
+
+def test_litellm_log_records_carry_no_key(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from jupyter_plan.agent.llm import _litellm
+
+    monkeypatch.setenv("AZURE_API_KEY", "azure-planted-0123456789")
+    _litellm()
+    caplog.set_level(logging.WARNING, logger="LiteLLM")
+    logging.getLogger("LiteLLM").warning("request failed for key %s", "azure-planted-0123456789")
+    assert "azure-planted" not in caplog.text and "[REDACTED]" in caplog.text
