@@ -27,6 +27,10 @@ def load_ipython_extension(ipython: Any) -> None:
     if getattr(ipython, "kernel", None) is not None:  # a kernel: JupyterLab panels may connect
         import comm
 
+        from jupyter_plan.bridge.history import install  # stdlib only: what cells output
+
+        install(ipython.kernel)
+
         def open_panel(comm: Any, msg: dict[str, Any]) -> None:
             _open_panel(ipython, comm, msg)
 

@@ -118,8 +118,8 @@ def _jupyter_plan_recording():
 
     original = KernelSession.human
 
-    def human(self, title, approve, yes):
-        found = original(self, title, approve, yes)
+    def human(self, title, approve, yes, *args, **kwargs):
+        found = original(self, title, approve, yes, *args, **kwargs)
         return Answering(found.build_mode) if isinstance(found, YesHuman) else found
 
     KernelSession.human = human

@@ -20,7 +20,6 @@ from jupyter_plan.agent.context import build_outline
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
 from jupyter_plan.agent.runs import live_client, open_transcript, policy_for, render
-from jupyter_plan.agent.tokens import token_counter
 from jupyter_plan.agent.view import AgentView
 from jupyter_plan.bridge.base import EditableBridge
 from jupyter_plan.models import NotebookSnapshot, Plan, PlanStatus, Step
@@ -55,6 +54,7 @@ class BuildRun:
     listener: Listener | None = None
     on_step: Callable[[Step], None] | None = None
     on_checkpoint: Callable[[str], None] | None = None  # the undo token, before any change
+    live: bool = False  # the person chose to build live: a recording does not stop the model
 
 
 @dataclass
@@ -98,12 +98,8 @@ async def run_build(run: BuildRun) -> BuildOutcome:
     _check_buildable(plan, snapshot, run.rebuild)
     mode = run.mode or Mode.parse(plan.build_mode or "default")
 
-    outline = build_outline(
-        snapshot,
-        plan.goal,
-        budget_tokens=settings.context_budget_tokens,
-        count_tokens=token_counter(settings.model),
-    )
+    # chars/4, as the planner counts: the same key on every machine, no litellm to replay.
+    outline = build_outline(snapshot, plan.goal, budget_tokens=settings.context_budget_tokens)
     session = open_transcript(
         run.resolved,
         kind="build",
@@ -113,7 +109,9 @@ async def run_build(run: BuildRun) -> BuildOutcome:
         revision=plan.revision,
         client=run.client or (live_client(run.resolved) if settings.model else None),
         human=run.human,
+        live=run.live,
     )
+    keeping = session.keeping(store)
     token = await run.bridge.checkpoint()
     if run.on_checkpoint is not None:
         run.on_checkpoint(token)
@@ -165,14 +163,16 @@ async def run_build(run: BuildRun) -> BuildOutcome:
         if result.outcome is not Outcome.ANSWERED:  # pragma: no cover - no exit_plan_mode here
             raise LoopStopped("the build ended without a summary")
     except BaseException:
-        store.save(original if session.replayed else _finish(plan, steps, loop, failed=True))
+        keeping.build_failed(original, _finish(plan, steps, loop, failed=True))
         raise
-    plan = _finish(plan, steps, loop, failed=False)
-    if session.replayed and original.status is PlanStatus.BUILT and _same_steps(original, plan):
-        plan = original  # the recorded build, replayed: the plan file stays as recorded
+    plan = keeping.build_finished(original, _finish(plan, steps, loop, failed=False))
     store.save(plan)
     transcript = session.finish()
     summary = summarise(plan, result.text)
+    if session.warnings:
+        summary += "\n\nReplay warnings (replayed all the same):\n" + "\n".join(
+            f"- {w}" for w in session.warnings
+        )
     return BuildOutcome(plan, summary, token, list(state.touched), session.replayed, transcript)
 
 
@@ -190,12 +190,6 @@ def _check_buildable(plan: Plan, snapshot: NotebookSnapshot, rebuild: bool) -> N
             f"plan {plan.id!r} revision {plan.revision} is already built{where}; nothing to "
             "do. Use %build --rebuild to build it again."
         )
-
-
-def _same_steps(a: Plan, b: Plan) -> bool:
-    return a.revision == b.revision and [(s.id, s.status, s.note) for s in a.steps] == [
-        (s.id, s.status, s.note) for s in b.steps
-    ]
 
 
 def _finish(plan: Plan, steps: dict[str, Step], loop: AgentLoop, *, failed: bool) -> Plan:

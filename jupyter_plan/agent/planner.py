@@ -1,15 +1,16 @@
 """Run one plan: context → agent loop → plan file → review (→ iterate …) → outcome.
 
 This is the Python API the magics and widgets sit on; it needs no UI. Everything the run
-depends on (task, model settings, notebook outline) keys its transcript: with ``replay`` on,
-a recorded run is replayed with no model, no key and no network.
+depends on (task, model settings, notebook outline) keys its transcript. The planner does
+not know whether a model or a recording answers: ``agent/runs.py`` hands it a client and a
+person (live and recording, or replaying) and ``record/keeping.py`` says what to write.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +18,23 @@ from jupyter_plan.agent.client import ModelClient
 from jupyter_plan.agent.context import build_outline
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
-from jupyter_plan.agent.runs import RunSetupError, live_client, open_transcript, policy_for, render
-from jupyter_plan.agent.tokens import token_counter
+from jupyter_plan.agent.runs import (
+    RunSetupError,
+    live_client,
+    open_transcript,
+    policy_for,
+    recorded_plan,
+    render,
+)
 from jupyter_plan.agent.view import AgentView
 from jupyter_plan.bridge.base import NotebookBridge
-from jupyter_plan.models import Plan, PlanStatus
+from jupyter_plan.models import Plan
 from jupyter_plan.plan_format import parse_plan
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.types import Mode
+from jupyter_plan.record.keeping import title_of
 from jupyter_plan.record.store import PlanStore, PlanStoreError, split_front_matter
-from jupyter_plan.session import apply_review, submit, transition
+from jupyter_plan.session import apply_review, submit
 from jupyter_plan.settings import ResolvedSettings
 from jupyter_plan.tools import plan_tools
 from jupyter_plan.tools.base import ToolContext
@@ -48,6 +56,8 @@ class PlanRun:
     skill: str | None = None
     interactive: bool = True
     listener: Listener | None = None
+    live: bool = False  # the person chose to re-plan live: a recording does not stop the model
+    keep: bool = False  # the person chose to keep the recorded plan as it is
 
 
 @dataclass
@@ -56,6 +66,13 @@ class PlanOutcome:
     answer: str | None  # the model's text answer to an inquiry
     replayed: bool
     transcript: Path | None
+    warnings: list[str] = field(default_factory=list)  # replayed despite display differences
+
+
+NO_PLAN_CELL = (
+    "\n(The %%plan cell this task comes from is not known: it was not run from a notebook "
+    "cell this kernel can name, e.g. in terminal IPython. Read the notebook as a whole.)"
+)
 
 
 async def run_plan(run: PlanRun) -> PlanOutcome:
@@ -64,32 +81,32 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
     plan_dir = run.resolved.plan_dir
     store = PlanStore(plan_dir)
 
-    bridge = AgentView(run.bridge, root, task=run.task)
+    bridge = AgentView(run.bridge, root, planning=True)
     snapshot = await bridge.get_notebook()
-    outline = build_outline(
-        snapshot,
-        run.task,
-        budget_tokens=settings.context_budget_tokens,
-        count_tokens=token_counter(settings.model),
-    )
+    # Counted as chars/4, not with the model's tokenizer: the outline (and so the transcript
+    # key) is the same on every machine, and a replay needs no litellm.
+    outline = build_outline(snapshot, run.task, budget_tokens=settings.context_budget_tokens)
+    context = outline.text if snapshot.active_cell_id else outline.text + NO_PLAN_CELL
+    if run.keep:  # the person chose the recorded plan over a drifted replay: no model, no replay
+        kept, path = recorded_plan(run.resolved, run.plan_id, snapshot.active_cell_id)
+        note = f"kept the recorded plan {kept.id!r} as it is (not replayed, no model called)"
+        return PlanOutcome(kept, None, True, path, [note])
     live = run.client or (live_client(run.resolved) if settings.model else None)
     session = open_transcript(
         run.resolved,
         kind="plan",
         task=run.task,
-        context=outline.text,
+        context=context,
         plan_id=run.plan_id,
         revision=1,
         client=live,
         human=run.human,
+        cell=snapshot.active_cell_id,
+        live=run.live,
     )
     human = session.human
-    stored: Plan | None = None
-    if session.replayed:
-        plan_id = session.plan_id or run.plan_id or store.new_id(_title(run.task))
-        stored = store.load(plan_id) if store.path_of(plan_id).exists() else None
-    else:
-        plan_id = run.plan_id or store.new_id(_title(run.task))
+    keeping = session.keeping(store)
+    plan_id = keeping.plan_id(run.plan_id, session.plan_id, title_of(run.task))
     session.bind(plan_id)
     store.folder_of(plan_id).mkdir(parents=True, exist_ok=True)
 
@@ -100,6 +117,7 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
         human=human,
         namespace=run.namespace,
         skill_dirs=[root / ".jupyter_plan" / "skills", run.resolved.user_dir / "skills"],
+        plan_id=plan_id,  # plan mode writes this plan's document only (issue 12)
     )
     preactivated = ""
     try:  # a malformed SKILL.md or an unknown --skill stops the run before anything is written
@@ -119,7 +137,7 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
         system += f"\n\n## Active skill: {run.skill}\n\n{preactivated}\n"
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": system},
-        {"role": "user", "content": render("plan_user.md", task=run.task, outline=outline.text)},
+        {"role": "user", "content": render("plan_user.md", task=run.task, outline=context)},
     ]
     policy = run.policy or policy_for(run.resolved)
     loop = AgentLoop(
@@ -135,31 +153,20 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
         max_turns=settings.max_turns,
         listener=run.listener,
     )
-    if session.replayed:  # the recording started from nothing: so does its replay
-        plan = _fresh(plan_id, run.task, settings.model, snapshot.path)
-    else:
-        plan = _start(store, plan_id, run.task, settings.model, snapshot.path)
+    plan = keeping.start_plan(plan_id, run.task, settings.model, snapshot.path)
     store.save(plan)  # listed (as drafting) from the start; a dead kernel leaves a valid plan
     try:
         plan = await _plan_loop(loop, ctx, store, plan, human)
     except BaseException:
-        if session.replayed and stored is not None:
-            store.save(stored)  # a failed replay leaves the recorded plan as it was
-        else:
-            _keep_draft(store, plan, loop, ctx)
+        keeping.plan_failed(plan, loop.usage, list(ctx.questions))
         raise
     if plan.revision == 0:  # an inquiry: answered in text, no plan to keep
         _discard(store, plan_id)
         answer = loop.messages[-1].get("content") or ""
-        return PlanOutcome(None, str(answer), session.replayed, session.path)
+        return PlanOutcome(None, str(answer), session.replayed, session.path, session.warnings)
     transcript = session.finish()
-    if stored is not None and _same_plan(stored, plan):
-        # A replay of the same plan: keep the file as it was (its timestamps, and "built" if
-        # it was built: whether its cells are in the notebook is for %build to see). The cell
-        # shows the plan as planned, as when recorded: a later build reads that output.
-        store.save(stored)
-        plan = plan.model_copy(update={"created": stored.created, "updated": stored.updated})
-    return PlanOutcome(plan, None, session.replayed, transcript)
+    plan = keeping.plan_finished(plan)
+    return PlanOutcome(plan, None, session.replayed, transcript, session.warnings)
 
 
 async def _plan_loop(
@@ -214,56 +221,6 @@ async def _plan_loop(
         )
 
 
-def _start(
-    store: PlanStore, plan_id: str, task: str, model: str | None, notebook: str | None
-) -> Plan:
-    """A new plan, or (``--id`` of an existing one) that plan reopened for a new revision."""
-    if store.path_of(plan_id).exists():
-        plan = store.load(plan_id)
-        if plan.status is not PlanStatus.DRAFTING:
-            plan = transition(plan, PlanStatus.DRAFTING)
-        return plan.model_copy(update={"goal": task, "model": model})
-    return _fresh(plan_id, task, model, notebook)
-
-
-def _fresh(plan_id: str, task: str, model: str | None, notebook: str | None) -> Plan:
-    return Plan(id=plan_id, title=_title(task), goal=task, model=model, notebook_path=notebook)
-
-
-def _without_times(plan: Plan) -> dict[str, Any]:
-    """The plan minus wall-clock times: what a replay must reproduce exactly."""
-    return plan.model_dump(
-        exclude={
-            "created": True,
-            "updated": True,
-            "revisions": {"__all__": {"created"}},
-            "questions": {"__all__": {"at"}},
-        }
-    )
-
-
-def _same_plan(stored: Plan, replayed: Plan) -> bool:
-    """Whether ``replayed`` is ``stored`` as planned, before any build changed it."""
-    if _without_times(stored) == _without_times(replayed):
-        return True
-    if stored.status not in (PlanStatus.BUILT, PlanStatus.BUILDING):
-        return False
-    if replayed.status is not PlanStatus.APPROVED:
-        return False
-    keep = {"status", "steps", "usage"}
-    mine, theirs = _without_times(stored), _without_times(replayed)
-    steps = [(s.id, s.title, s.verification) for s in stored.steps]
-    return {k: v for k, v in mine.items() if k not in keep} == {
-        k: v for k, v in theirs.items() if k not in keep
-    } and steps == [(s.id, s.title, s.verification) for s in replayed.steps]
-
-
-def _keep_draft(store: PlanStore, plan: Plan, loop: AgentLoop, ctx: ToolContext) -> None:
-    """On any failure or interrupt: save what we have; the draft file is never deleted."""
-    kept = plan.model_copy(update={"usage": loop.usage, "questions": list(ctx.questions)})
-    store.save(kept)
-
-
 def _discard(store: PlanStore, plan_id: str) -> None:
     """Release the id of a plan that never got a revision (an inquiry, a setup error)."""
     path = store.path_of(plan_id)
@@ -275,8 +232,3 @@ def _discard(store: PlanStore, plan_id: str) -> None:
             return  # unreadable: leave it for the person to look at
         path.unlink()
     shutil.rmtree(store.folder_of(plan_id), ignore_errors=True)
-
-
-def _title(task: str) -> str:
-    first = next((line.strip() for line in task.splitlines() if line.strip()), "plan")
-    return first if len(first) <= 60 else first[:57].rstrip() + "…"

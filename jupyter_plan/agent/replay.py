@@ -23,6 +23,7 @@ from pydantic_core import to_jsonable_python
 
 from jupyter_plan.agent.client import ModelClient, ModelRequest, OnText
 from jupyter_plan.agent.human import Human
+from jupyter_plan.agent.replay_match import display_only
 from jupyter_plan.models import (
     Answer,
     ApprovalRequest,
@@ -43,9 +44,11 @@ from jupyter_plan.record.transcript import (
 )
 from jupyter_plan.redaction import redact
 
-FIX = (
-    "re-plan live with replay='never' (in .jupyter_plan/settings.json; needs a model), or "
-    "re-record (delete the transcript and run again)"
+CHOICES = (
+    "if the change is meant, choose: re-plan live (calls the model and records anew: "
+    '"Re-plan live" on the card, or run the cell as `%%plan --live …`), or keep the '
+    'recorded plan as it is ("Keep the recorded plan", or `%%plan --recorded …`); '
+    "otherwise undo the change"
 )
 _EVENTS = (AskEvent, ReviewEvent, ConfirmEvent)
 
@@ -54,7 +57,11 @@ class ReplayDrift(RuntimeError):
     """The replayed run asked something the recording does not hold.
 
     ``what`` is ``"model"`` or ``"person"``; ``turn`` the 1-based model turn or person event.
+    The message is one report, shown whole: what drifted, the diff (``-`` recorded, ``+``
+    now), and the fix.
     """
+
+    whole = True  # shown whole where other errors show their first line
 
     def __init__(
         self,
@@ -73,17 +80,16 @@ class ReplayDrift(RuntimeError):
         if plan_id:
             run = f" of the {'build of ' if kind == 'build' else ''}plan {plan_id!r}"
             run += f" revision {revision}" if revision else ""
-        fix = FIX
-        if path is not None:
-            fix = (
-                "if the change was meant, re-plan live with replay='never' (in "
-                ".jupyter_plan/settings.json; needs a model), or re-record: delete "
-                f"{path} and run the notebook again with a model and replay='auto', then "
-                "commit the new transcript"
-            )
-        super().__init__(f"replay drift at {label} {turn}{where}{run}: {problem}\nTo fix: {fix}.")
+        fix = CHOICES
+        if kind == "build":
+            fix = fix.replace("re-plan live", "build live").replace("%%plan", "%build")
+            fix = fix.split("), or keep")[0] + "); otherwise undo the change"
+        head, _, diff = problem.partition("\n")
+        text = f"replay drift at {label} {turn}{run}: {head}{where}"
+        super().__init__(f"{text}\n{diff}\nTo fix: {fix}." if diff else f"{text}\nTo fix: {fix}.")
         self.what, self.turn, self.path = what, turn, path
-        self.plan_id, self.revision = plan_id, revision
+        self.plan_id, self.revision, self.kind = plan_id, revision, kind
+        self.summary, self.diff, self.fix = text, diff, fix
 
 
 def _fingerprint(request: ModelRequest) -> str:
@@ -191,7 +197,13 @@ class _Replayer:
 
 
 class ReplayClient(_Replayer):
-    """Answers each turn with the recorded response, if the request is the recorded one."""
+    """Answers each turn with the recorded response, if the request is the recorded one
+    (or differs from it in display data only: then with a warning, see
+    :func:`~jupyter_plan.agent.replay_match.display_only`)."""
+
+    def __init__(self, transcript: Transcript) -> None:
+        super().__init__(transcript)
+        self.warnings: list[str] = []
 
     async def complete(
         self, request: ModelRequest, *, on_text: OnText | None = None
@@ -203,10 +215,21 @@ class ReplayClient(_Replayer):
         recorded = turns[self.used - 1]
         if _fingerprint(request) != recorded.fingerprint:
             recorded_messages = self.transcript.messages_at(self.used)
-            self._drift(
-                "the request differs from the recording.\n"
-                + _explain(recorded, recorded_messages, request)
+            same_rest = ModelRequest(
+                model=request.model,
+                messages=recorded_messages,
+                tools=request.tools,
+                api_base=redact(request.api_base),
             )
+            passed = None
+            if same_rest.fingerprint() == recorded.fingerprint:
+                passed = display_only(recorded_messages, redact(request.messages))
+            if passed is None:
+                self._drift(
+                    "the request differs from the recording.\n"
+                    + _explain(recorded, recorded_messages, request)
+                )
+            self.warnings += [w for w in passed if w not in self.warnings]
         response = recorded.response.model_copy(deep=True)
         if on_text is not None and response.content:
             on_text(response.content)
@@ -332,11 +355,11 @@ def _explain(
             lineterm="",
         )
     )
-    if diff:
+    if diff:  # the diff's own lines, unindented: "-" recorded, "+" now
         shown = diff[:limit]
         if len(diff) > limit:
             shown.append(f"… ({len(diff) - limit} more diff lines)")
-        parts.append("messages:\n" + "\n".join(f"  {line}" for line in shown))
+        parts.append("\n".join(shown))
     if not parts:
         parts.append("the tool definitions (descriptions or argument schemas) changed")
     return "\n".join(parts)

@@ -11,9 +11,13 @@ from string import Template
 from jupyter_plan.agent.client import ModelClient
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.replay import RecordingClient, RecordingHuman, ReplayClient, ReplayHuman
+from jupyter_plan.models import Plan
 from jupyter_plan.policy.engine import PolicyEngine
+from jupyter_plan.record.keeping import LiveKeeping, ReplayKeeping
+from jupyter_plan.record.store import PlanStore
 from jupyter_plan.record.transcript import (
     Transcript,
+    TranscriptError,
     TranscriptKind,
     choose_replay,
     find_transcript,
@@ -60,6 +64,15 @@ class TranscriptSession:
     _kind: TranscriptKind
     _revision: int
 
+    @property
+    def warnings(self) -> list[str]:
+        """Differences a replay let pass (display data only), one line each."""
+        return list(self.client.warnings) if isinstance(self.client, ReplayClient) else []
+
+    def keeping(self, store: PlanStore) -> LiveKeeping:
+        """What this run writes to the plan store (``record/keeping.py``)."""
+        return ReplayKeeping(store) if self.replayed else LiveKeeping(store)
+
     def bind(self, plan_id: str) -> None:
         """The plan id a live run settled on (recorded with the transcript)."""
         self.plan_id = plan_id
@@ -77,6 +90,32 @@ class TranscriptSession:
         return self.path
 
 
+def recorded_plan(
+    resolved: ResolvedSettings, plan_id: str | None, cell: str | None
+) -> tuple[Plan, Path | None]:
+    """The plan as recorded, for "keep the recorded plan": ``plan_id``'s, or the plan the
+    newest recording made from this ``%%plan`` cell; nothing is replayed or called."""
+    store = PlanStore(resolved.plan_dir)
+    path = None
+    if plan_id is None and cell is not None:
+        made = []
+        for candidate in sorted(resolved.plan_dir.glob("*/transcript.r*.json")):
+            try:
+                recorded = Transcript.load(candidate)
+            except TranscriptError:
+                continue
+            if recorded.cell == cell and recorded.plan_id:
+                made.append((recorded.created, recorded.plan_id, candidate))
+        if made:
+            _, plan_id, path = max(made)
+    if plan_id is None or not store.path_of(plan_id).exists():
+        raise RunSetupError(
+            "no recorded plan to keep for this cell: plan it (with a model), or give "
+            "--id of a recorded plan"
+        )
+    return store.load(plan_id), path
+
+
 def open_transcript(
     resolved: ResolvedSettings,
     *,
@@ -87,22 +126,38 @@ def open_transcript(
     revision: int,
     client: ModelClient | None,
     human: Human,
+    cell: str | None = None,
+    live: bool = False,
 ) -> TranscriptSession:
     """Replay a transcript recorded for exactly these inputs (per the ``replay`` setting),
-    or record a live run. The key covers the task, model settings and notebook context."""
+    or record a live run. The key covers the task, model settings and notebook context.
+
+    A replay never silently calls a model: when nothing matches but this plan (its ``--id``
+    and revision, or its ``%%plan`` cell) has a recording, that recording is replayed, so
+    the run stops with a drift report (or, when only display data differs, replays with a
+    warning) — unless the person chose to go live (``live``, or ``replay='never'``). With
+    no model at all, the nearest recording made on the same notebook is replayed too, so
+    the drift report shows what changed."""
     settings = resolved.settings
+    mode = "never" if live and settings.replay != "always" else settings.replay
     model_settings = {"model": settings.model, "api_base": settings.api_base}
     key = transcript_key(task, model_settings, context, kind=kind)
     lookup = find_transcript(resolved.plan_dir, key, kind=kind, plan_id=plan_id)
-    if lookup.path is None and (settings.replay == "always" or client is None):
-        # Nothing matches and no model may (or can) answer: replay the recording this run
-        # changed, so it stops at the first turn with a drift report naming what changed.
+    if lookup.path is None and mode != "never":
+        loose = mode == "always" or client is None
         near = nearest_transcript(
-            resolved.plan_dir, kind=kind, plan_id=plan_id, task=task, context=context
+            resolved.plan_dir,
+            kind=kind,
+            plan_id=plan_id,
+            task=task,
+            context=context,
+            cell=cell,
+            revision=revision if kind == "build" else None,
+            loose=loose,
         )
-        if near is not None and settings.replay != "never":
+        if near is not None:
             lookup = replace(lookup, path=near)
-    choice = choose_replay(settings.replay, lookup)
+    choice = choose_replay(mode, lookup)
     if choice.replay:
         assert choice.transcript is not None
         recorded = Transcript.load(choice.transcript)
@@ -123,7 +178,7 @@ def open_transcript(
             ".jupyter_plan/settings.json, or pass --model (any litellm model string)"
         )
     recording = Transcript(
-        key=key, kind=kind, plan_id=plan_id, revision=revision, settings=model_settings
+        key=key, kind=kind, plan_id=plan_id, revision=revision, cell=cell, settings=model_settings
     )
     return TranscriptSession(
         RecordingClient(client, recording),

@@ -14,7 +14,7 @@ Protocol version :data:`~jupyter_plan.bridge.base.PROTOCOL_VERSION`, comm target
 Kernel → frontend requests (args → result)::
 
     get_notebook        {}                                  → {cells: [Cell], active_cell_id}
-    insert_cells        {cells: [NewCell], after, before}   → {cell_ids: [str]}
+    insert_cells        {cells: [NewCell + id], after, before} → {cell_ids: [str]}
     replace_cell        {cell_id, source}                   → null
     delete_cells        {cell_ids}                          → null
     run_cells           {cell_ids}                          → {runs: [CellRun]}
@@ -48,6 +48,7 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter, ValidationError
 
 from jupyter_plan.bridge.base import PROTOCOL_VERSION, BridgeError, CellNotFound
+from jupyter_plan.bridge.file import built_cell_id
 from jupyter_plan.models import Cell, CellRun, NewCell, NotebookSnapshot
 
 TARGET = "jupyter_plan"
@@ -283,11 +284,13 @@ class CommBridge:
     async def insert_cells(
         self, cells: list[NewCell], *, after: str | None = None, before: str | None = None
     ) -> list[str]:
-        args = {
-            "cells": [c.model_dump(mode="json") for c in cells],
-            "after": after,
-            "before": before,
-        }
+        taken = {c.id for c in (await self.get_notebook()).cells}
+        proposed = []
+        for cell in cells:  # stable ids, as headless builds give them (frontends honour them)
+            cell_id = built_cell_id(taken, cell)
+            taken.add(cell_id)
+            proposed.append({**cell.model_dump(mode="json"), "id": cell_id})
+        args = {"cells": proposed, "after": after, "before": before}
         result = await self.request("insert_cells", args)
         ids: list[str] = _read(
             "insert_cells", list[str], _field("insert_cells", result, "cell_ids")

@@ -20,6 +20,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from jupyter_plan.bridge.history import history_of
 from jupyter_plan.models import CellRun
 
 if TYPE_CHECKING:
@@ -273,7 +274,11 @@ class ShellExecutor:
         else:
             with _capturing(self.shell, sink):
                 result = self.shell.run_cell(code, store_history=True, cell_id=cell_id)
-        return _finish(result, sink)
+        execution = _finish(result, sink)
+        history = history_of(self.shell)
+        if history is not None:  # captured, not published: the kernel's history gets it here
+            history.record(cell_id, code, execution.outputs, execution.execution_count)
+        return execution
 
     def _needs_loop(self, code: str) -> bool:
         try:

@@ -7,9 +7,10 @@ version — is kept. One exception: cells need ids to be addressed, so a file ol
 nbformat 4.5 (no ids) is upgraded to 4.5 at its first edit, keeping the ids
 ``get_notebook`` reported (``cell-0``, ``cell-1``, …); JupyterLab does the same on save.
 
-Inserted cells get ids derived from the notebook and their content (:func:`stable_cell_id`),
-not random ones: a build replayed on the same notebook inserts cells with the same ids, so
-the tool results it sends the model (and so the recorded requests) are the same.
+Inserted cells get ids derived from their content and plan step (:func:`built_cell_id`),
+not random ones: a build replayed inserts cells with the same ids, here, in a headless
+runner's copy and in JupyterLab, so the tool results it sends the model (and so the
+recorded requests) are the same.
 
 Checkpoints are the file's exact bytes, kept in memory and, when ``checkpoint_dir`` is
 given, also written there as ``<token>.ipynb`` so an undo survives a kernel restart.
@@ -18,6 +19,7 @@ given, also written there as ``<token>.ipynb`` so an undo survives a kernel rest
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -65,6 +67,14 @@ def stable_cell_id(taken: set[str], *parts: str) -> str:
         if cell_id not in taken:
             return cell_id
     return new_cell_id(taken)  # pragma: no cover - 1000 collisions in a row
+
+
+def built_cell_id(taken: set[str], new: NewCell) -> str:
+    """The id of a cell a build inserts: from its type, source and ``jupyter_plan`` tag (the
+    plan, revision and step), so the same build gives it the same id in every runner and
+    frontend, wherever it lands; a clash (the same cell twice) takes the next salt."""
+    tag = json.dumps(new.metadata.get("jupyter_plan"), sort_keys=True, default=str)
+    return stable_cell_id(taken, new.cell_type, new.source, tag)
 
 
 def fill_ids(nb: Any) -> None:
@@ -160,8 +170,7 @@ class FileBridge:
         taken = set(ids)
         made: list[Any] = []
         for new in cells:
-            anchor = ids[at - 1] if at else ""
-            cell_id = stable_cell_id(taken, anchor, str(len(made)), new.cell_type, new.source)
+            cell_id = built_cell_id(taken, new)
             taken.add(cell_id)
             made.append(_new_nbformat_cell(new, cell_id))
         if made:

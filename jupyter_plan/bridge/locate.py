@@ -7,13 +7,19 @@ answers, first that applies wins:
 
 1. ``--notebook PATH`` given by the person: an explicit choice beats every guess;
 2. an open ``jupyter_plan`` comm (JupyterLab told us, and the tab is live);
-3. ``JPY_SESSION_NAME``: jupyter-server sets it to the notebook's path when it starts the
+3. ``JUPYTER_PLAN_NOTEBOOK``: jupyter-plan's own runners (``jupyter-plan run``, the
+   papermill engine, the nbconvert preprocessor) set it for the kernel they start;
+4. ``JPY_SESSION_NAME``: jupyter-server sets it to the notebook's path when it starts the
    kernel (stale after a rename, so only used if the file is still there);
-4. ``__vsc_ipynb_file__``: VS Code puts the notebook's path in the user namespace.
+5. ``__vsc_ipynb_file__``: VS Code puts the notebook's path in the user namespace;
+6. a headless runner's notebook (nbconvert, ``jupyter execute``, papermill, nbclient): the
+   one holding the running cell, named on the runner's command line or in the kernel's
+   folder (``bridge/runner_notebook.py``).
 
 Then :func:`choose_bridge` edits live through the comm when the notebook's panel has one
-open, and through the file otherwise (headless runs: nbclient, papermill, ``jupyter
-execute``).
+open; for a runner's notebook (3 and 6), which that runner holds in memory and writes
+itself, a copy in the kernel (:class:`~jupyter_plan.bridge.detached.DetachedBridge`: the
+file is never written; built cells reach the runner as an output); otherwise the file.
 """
 
 from __future__ import annotations
@@ -37,8 +43,10 @@ from jupyter_plan.bridge.comm import (
     Rejection,
     read_open_data,
 )
+from jupyter_plan.bridge.detached import DetachedBridge
 from jupyter_plan.bridge.execute import Executor
 from jupyter_plan.bridge.file import FileBridge
+from jupyter_plan.bridge.runner_notebook import RunnerProcess, find_runner_notebook, parent_process
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +206,12 @@ class CommRegistry:
             if listener not in self._openers:
                 self._openers.append(listener)
 
+    def off_open(self, listener: Callable[[CommBridge], None]) -> None:
+        """Stop calling ``listener`` (added with :meth:`on_open`)."""
+        with self._lock:
+            if listener in self._openers:
+                self._openers.remove(listener)
+
     def _dispatch(self, bridge: CommBridge, op: str, args: dict[str, Any]) -> Any:
         handler = self._handlers.get(op)
         if handler is None:
@@ -230,7 +244,17 @@ def default_registry() -> CommRegistry:
     return _default
 
 
-Source = Literal["--notebook", "comm", "JPY_SESSION_NAME", "__vsc_ipynb_file__"]
+Source = Literal[
+    "--notebook",
+    "comm",
+    "JUPYTER_PLAN_NOTEBOOK",
+    "JPY_SESSION_NAME",
+    "__vsc_ipynb_file__",
+    "runner",
+    "folder",
+]
+RUNNER_ENV = "JUPYTER_PLAN_NOTEBOOK"  # set by jupyter-plan's runners for their kernel
+_RUNNERS: frozenset[Source] = frozenset({"JUPYTER_PLAN_NOTEBOOK", "runner", "folder"})
 
 
 @dataclass(frozen=True)
@@ -238,6 +262,11 @@ class NotebookLocation:
     path: Path
     source: Source  # how it was found, for messages ("found via JPY_SESSION_NAME")
     comm: CommBridge | None = None  # the live panel, when found through one
+
+    @property
+    def headless_runner(self) -> bool:
+        """A runner holds this notebook in memory and writes it itself: never write it."""
+        return self.source in _RUNNERS
 
 
 def locate_notebook(
@@ -247,9 +276,13 @@ def locate_notebook(
     environ: Mapping[str, str] | None = None,
     user_ns: Mapping[str, Any] | None = None,
     cwd: Path | None = None,
+    code: str | None = None,
+    runner: RunnerProcess | Literal["parent"] | None = "parent",
 ) -> NotebookLocation:
     """Find the notebook (see the module docstring for the order); :class:`BridgeError`
-    telling the person what to do when nothing says."""
+    telling the person what to do when nothing says. ``code`` is the running cell's source
+    (to recognise a headless runner's notebook); ``runner`` the process that started the
+    kernel (default: this process's parent)."""
     cwd = cwd or Path.cwd()
     registry = registry if registry is not None else default_registry()
     if explicit is not None:
@@ -262,11 +295,10 @@ def locate_notebook(
     if len(paths) == 1:  # several panels of one notebook are fine; two notebooks are not
         bridge = live[-1]
         return NotebookLocation(bridge.os_path or _absolute(Path(bridge.path), cwd), "comm", bridge)
+    env = environ if environ is not None else os.environ
     guesses: list[tuple[Source, Any]] = [
-        (
-            "JPY_SESSION_NAME",
-            (environ if environ is not None else os.environ).get("JPY_SESSION_NAME"),
-        ),
+        ("JUPYTER_PLAN_NOTEBOOK", env.get(RUNNER_ENV)),
+        ("JPY_SESSION_NAME", env.get("JPY_SESSION_NAME")),
         ("__vsc_ipynb_file__", (user_ns or {}).get("__vsc_ipynb_file__")),
     ]
     for source, value in guesses:
@@ -274,6 +306,18 @@ def locate_notebook(
             path = _absolute(Path(value), cwd)
             if path.is_file():
                 return NotebookLocation(path, source, registry.for_path(path))
+    ambiguous: list[Path] = []
+    if code is not None and not paths:
+        process = parent_process() if runner == "parent" else runner
+        found, how, ambiguous = find_runner_notebook(code, cwd, process)
+        if found is not None:
+            return NotebookLocation(found, "runner" if how == "runner" else "folder")
+    if ambiguous:
+        names = ", ".join(p.name for p in ambiguous)
+        raise BridgeError(
+            f"several notebooks in {cwd} hold this cell ({names}): say which one with "
+            f"--notebook PATH, or set {RUNNER_ENV} in the kernel's environment"
+        )
     raise BridgeError(_explain(registry, paths))
 
 
@@ -299,6 +343,8 @@ def choose_bridge(
             raise BridgeError(
                 f"JupyterLab's connection to {location.path} was refused: {rejection.message}"
             )
+    if location.headless_runner:
+        return DetachedBridge(location.path, executor)
     return FileBridge(location.path, executor, checkpoint_dir=checkpoint_dir)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 import signal
 from collections.abc import Callable, Coroutine
@@ -22,15 +23,30 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import display
 
 from jupyter_plan.agent.human import Human, NoHuman, YesHuman
+from jupyter_plan.bridge.as_run import AsRun
 from jupyter_plan.bridge.base import EditableBridge
+from jupyter_plan.bridge.detached import DetachedBridge, built_cells_bundle
 from jupyter_plan.bridge.execute import Executor, ShellExecutor
-from jupyter_plan.bridge.locate import choose_bridge, default_registry, locate_notebook
+from jupyter_plan.bridge.history import RunningCell, history_of, running_cell
+from jupyter_plan.bridge.locate import (
+    RUNNER_ENV,
+    choose_bridge,
+    default_registry,
+    locate_notebook,
+)
 from jupyter_plan.models import BuildMode, Plan
 from jupyter_plan.policy.types import Mode
 from jupyter_plan.record.store import PlanStore
 from jupyter_plan.settings import ResolvedSettings, load_settings
 
 INTERACTIVE_ENV = "JUPYTER_PLAN_INTERACTIVE"  # "1": widgets even without the lab extension
+# The cell that started the run, and the headless copies it edited (see ``start``).
+_RUNNING: contextvars.ContextVar[RunningCell | None] = contextvars.ContextVar(
+    "jupyter_plan_running", default=None
+)
+_DETACHED: contextvars.ContextVar[list[DetachedBridge] | None] = contextvars.ContextVar(
+    "jupyter_plan_detached", default=None
+)
 
 
 class SessionObserver(Protocol):
@@ -64,6 +80,8 @@ class KernelSession:
         self.last_plan: str | None = None
         self.humans: list[Human] = []  # the widgets of each run, newest last (tests find them)
         self.observers: list[SessionObserver] = []  # the Plans sidebar, once a panel connects
+        self.built: list[dict[str, Any]] = []  # headless builds' changes, for later copies
+        self.choices: dict[str, str] = {}  # cell id -> "live" | "keep", chosen on a drift
         self._saved_sigint: Any = None
 
     @classmethod
@@ -94,25 +112,72 @@ class KernelSession:
         from jupyter_plan.bridge.base import BridgeError
 
         try:
-            return locate_notebook(explicit, user_ns=self.shell.user_ns).path
+            code = self.running().code
+            return locate_notebook(explicit, user_ns=self.shell.user_ns, code=code).path
         except BridgeError:
             if required:
                 raise
             return None
 
+    def queued(self) -> bool:
+        """Whether runs started before are still going (a new one waits for them)."""
+        return any(not t.done() for t in self.tasks)
+
+    def choose(self, cell_id: str, choice: str) -> None:
+        """The person's answer to a drift for that cell ("live" or "keep"), for its next run."""
+        self.choices[cell_id] = choice
+
+    def take_choice(self) -> str | None:
+        """The choice made for the running cell, once (it applies to one run)."""
+        cell_id = self.running().cell_id
+        return self.choices.pop(cell_id, None) if cell_id else None
+
+    def running(self) -> RunningCell:
+        """The cell that started this run (its execute request), wherever the run is now."""
+        return _RUNNING.get() or running_cell(self.shell)
+
     def bridge(self, flags: Flags, executor: Executor | None = None) -> EditableBridge:
-        location = locate_notebook(flags.notebook, user_ns=self.shell.user_ns)
-        return choose_bridge(location, executor=executor or ShellExecutor(self.shell))
+        """The notebook as this kernel ran it (``bridge/as_run.py``), edited live through
+        JupyterLab (waiting for its panel if Run All got here first), through a headless
+        runner's copy, or through the file."""
+        from jupyter_plan.bridge.awaited import AwaitedComm
+
+        running = self.running()
+        inner: EditableBridge
+        if flags.notebook is None and self._panel_pending(running):
+            session_name = os.environ.get("JPY_SESSION_NAME")
+            inner = AwaitedComm(default_registry(), Path(session_name) if session_name else None)
+        else:
+            location = locate_notebook(
+                flags.notebook, user_ns=self.shell.user_ns, code=running.code
+            )
+            inner = choose_bridge(location, executor=executor or ShellExecutor(self.shell))
+            if isinstance(inner, DetachedBridge):
+                for changes in self.built:  # the runner holds the cells built before
+                    inner.apply(changes)
+                made = _DETACHED.get()
+                if made is not None:
+                    made.append(inner)
+        return AsRun(inner, history_of(self.shell), running)
+
+    def _panel_pending(self, running: RunningCell) -> bool:
+        """JupyterLab (or Notebook 7) sent this cell, and its panel has not connected yet."""
+        if default_registry().bridges() or running.cell_id is None:
+            return False
+        return not (os.environ.get(RUNNER_ENV) or "__vsc_ipynb_file__" in self.shell.user_ns)
 
     def live(self) -> bool:
-        """A running kernel loop and a person's frontend (our lab extension, or opted in)."""
+        """A running kernel loop and a person's frontend: our lab extension connected (or
+        about to: the cell came from JupyterLab), or opted in."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return False
         if not loop.is_running():
             return False
-        return bool(default_registry().bridges()) or os.environ.get(INTERACTIVE_ENV) == "1"
+        if default_registry().bridges() or os.environ.get(INTERACTIVE_ENV) == "1":
+            return True
+        return self._panel_pending(running_cell(self.shell))
 
     def store(self, resolved: ResolvedSettings) -> PlanStore:
         return PlanStore(resolved.plan_dir)
@@ -125,22 +190,41 @@ class KernelSession:
         *,
         on_done: Callable[[Any, BaseException | None], None],
     ) -> asyncio.Task[Any] | None:
-        """Live: schedule ``run`` and return the task. Headless: run it now (return None)."""
+        """Live: schedule ``run`` and return the task; it starts once the runs started
+        before it have finished (Run All queues ``%build`` right behind ``%%plan``).
+        Headless: run it now (return None); a build's cells reach the runner as output."""
+        running = running_cell(self.shell)
         if self.live():
-            task = asyncio.ensure_future(run(None))
+            earlier = [t for t in self.tasks if not t.done()]
+            task = asyncio.ensure_future(_in_order(earlier, _at(running, None, run(None))))
             self.tasks.add(task)
             self._guard_interrupts()
             task.add_done_callback(lambda t: self._finished(t, on_done))
             return task
         from jupyter_plan.run.headless import PumpedExecutor, run_blocking
 
+        made: list[DetachedBridge] = []
         try:
-            value = run_blocking(lambda pump: run(PumpedExecutor(ShellExecutor(self.shell), pump)))
+            value = run_blocking(
+                lambda pump: _at(
+                    running, made, run(PumpedExecutor(ShellExecutor(self.shell), pump))
+                )
+            )
         except BaseException as exc:
+            self._emit(made)
             on_done(None, exc)
             raise
+        self._emit(made)
         on_done(value, None)
         return None
+
+    def _emit(self, made: list[DetachedBridge]) -> None:
+        """Show what headless builds changed as the cell's output (``bridge/detached.py``)."""
+        for bridge in made:
+            changes = bridge.changes()
+            if changes is not None:
+                self.built.append(changes)
+                display(built_cells_bundle(changes), raw=True)
 
     def _finished(
         self, task: asyncio.Task[Any], on_done: Callable[[Any, BaseException | None], None]
@@ -203,6 +287,35 @@ class KernelSession:
         if approve is not None or yes:
             return YesHuman(approve or "auto_edit")
         return NoHuman()
+
+
+async def _at(
+    running: RunningCell, made: list[DetachedBridge] | None, run: Coroutine[Any, Any, Any]
+) -> Any:
+    """Run ``run`` knowing its cell (and collecting headless copies), on any thread."""
+    token, token2 = _RUNNING.set(running), _DETACHED.set(made)
+    try:
+        return await run
+    finally:
+        _RUNNING.reset(token)
+        _DETACHED.reset(token2)
+
+
+async def _in_order(earlier: list[asyncio.Task[Any]], run: Coroutine[Any, Any, Any]) -> Any:
+    """Wait for the runs started before; if one stopped, this one does not start."""
+    from jupyter_plan.agent.runs import RunSetupError
+
+    if earlier:
+        results = await asyncio.gather(*earlier, return_exceptions=True)
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            run.close()
+            why = str(failed).splitlines()[0] if str(failed) else type(failed).__name__
+            raise RunSetupError(
+                f"not started: the jupyter-plan run before it stopped ({why}); run this cell "
+                "again once that is settled"
+            )
+    return await run
 
 
 def placeholder(text: str) -> Any:

@@ -32,6 +32,12 @@ class PlanMagics(Magics):
     )
     @argument("--notebook", help="this kernel's notebook, when it cannot be found")
     @argument(
+        "--live",
+        action="store_true",
+        help="plan with the model even though this plan has a recording (records anew)",
+    )
+    @argument("--recorded", action="store_true", help="keep the recorded plan as it is: no model")
+    @argument(
         "words",
         nargs="*",
         help="the task (line magic), or: list | show ID | mode [default|auto_edit|plan|yolo]"
@@ -83,6 +89,11 @@ class PlanMagics(Magics):
     @argument("--model", help="any litellm model string (default: settings)")
     @argument("--api-base", help="the model's base URL")
     @argument("--notebook", help="this kernel's notebook, when it cannot be found")
+    @argument(
+        "--live",
+        action="store_true",
+        help="build with the model even though this build has a recording (records anew)",
+    )
     @line_magic
     def build(self, line: str) -> Any:
         """Build an approved plan: insert, edit and run cells, each call decided by the policy."""

@@ -120,6 +120,7 @@ class Transcript(_Model):
     key: str
     plan_id: str | None = None
     revision: int | None = None
+    cell: str | None = None  # the %%plan cell's id: a recording "for this plan" without --id
     settings: dict[str, Any] = Field(default_factory=dict)  # model, api_base, … (redacted)
     created: datetime = Field(default_factory=now)
     entries: list[Entry] = Field(default_factory=list)
@@ -281,13 +282,17 @@ def nearest_transcript(
     plan_id: str | None,
     task: str,
     context: str,
+    cell: str | None = None,
+    revision: int | None = None,
+    loose: bool = True,
 ) -> Path | None:
     """The recording this run most likely replays, though its key no longer matches.
 
-    Recordings of ``plan_id`` (a build's plan, ``%%plan --id``) or, without one, plan
-    recordings made on the same notebook; the one whose first request is closest to
-    ``task`` + ``context``. Replaying it stops at the first turn with a diff of what
-    changed, instead of calling a model that is not there.
+    Recordings of this plan: its ``plan_id`` (a build's plan and ``revision``, ``%%plan
+    --id``), or without one, those made from the same ``%%plan`` ``cell``; and when
+    ``loose`` (no model can answer anyway), without either, plan recordings made on the same
+    notebook. The one whose first request is closest to ``task`` + ``context``. Replaying it
+    stops at the first turn with a diff of what changed, instead of calling a model.
     """
     import difflib
 
@@ -303,6 +308,10 @@ def nearest_transcript(
         if recorded.kind != kind or not recorded.model_turns:
             continue
         if plan_id is not None and recorded.plan_id != plan_id:
+            continue
+        if revision is not None and recorded.revision != revision:
+            continue
+        if plan_id is None and not loose and (cell is None or recorded.cell != cell):
             continue
         first = " ".join(
             str(m.get("content") or "") for m in recorded.messages_at(1) if m.get("role") == "user"

@@ -1,39 +1,29 @@
 """``jupyter-plan run``: execute a plan notebook headless, built cells included.
 
-A headless ``%build`` edits the notebook through its file (``bridge/file.py``): it inserts
-cells into the ``.ipynb`` on disk and runs them in the kernel, writing their outputs there.
-``jupyter nbconvert --execute`` and papermill keep their own copy of the notebook in memory,
-so their result lacks the built cells (and ``--inplace`` overwrites them).
-
-This runner executes the notebook with nbclient one cell at a time. After a cell that
-changed the file on disk, it merges: the file's cells, in the file's order, where a cell
-already executed in this run keeps this run's outputs (matched by cell id), a cell new in
-the file (built) counts as executed (the build ran it and wrote its outputs) and a cell not
-run yet is run next. The kernel finds the notebook through ``JPY_SESSION_NAME``, as under
-jupyter-server, so cells need no ``--notebook`` flag.
-
-Before a ``%%plan`` or ``%build`` cell the file is brought up to date with this run (the
-outputs so far): the file bridge reads the notebook from disk, and the planner must see the
-outputs of this run, not those of the run that last saved the file, or a re-run would not
-see what the recording saw.
+The notebook runs top to bottom through nbclient, as ``jupyter nbconvert --execute`` would.
+The kernel is told which notebook it runs (``JUPYTER_PLAN_NOTEBOOK``): it reads the cells
+from the file and never writes it. A ``%build`` edits the kernel's copy and sends its cells
+back as an output of the ``%build`` cell; they become cells of the executed notebook right
+after that cell ran (``run/expand.py``), with the outputs they got, and are not run again.
+What the planner sees comes from the kernel (``bridge/history.py``), not from the file, so
+whether the notebook was saved with outputs makes no difference.
 
 The executed notebook goes to ``--output`` (default ``<name>.executed.ipynb`` beside it);
-the source file is put back byte for byte afterwards, so a run leaves it as it was and the
-next run sees the same notebook (and so replays the same transcripts).
+the source file is never written, so the next run sees the same notebook (and so replays
+the same transcripts).
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jupyter_plan.bridge.file import load_notebook
+from jupyter_plan.bridge.locate import RUNNER_ENV
 from jupyter_plan.record.atomic import write_atomic
+from jupyter_plan.run.expand import execute_expanding
 
 
 @dataclass
@@ -44,105 +34,44 @@ class RunResult:
     built: list[str] = field(default_factory=list)  # ids of cells a build added
 
 
-_PLAN_CELL = re.compile(r"^\s*%{1,2}(plan|build)\b", re.MULTILINE)
-
-
 def default_output(source: Path) -> Path:
     return source.with_name(f"{source.stem}.executed.ipynb")
 
 
-def _digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
+def kernel_env(source: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The kernel's environment: ``env`` (default: this process's) naming the notebook."""
+    return {**(os.environ if env is None else env), RUNNER_ENV: str(source.resolve())}
 
 
-def merge(memory: Any, disk: Any, done: set[str]) -> list[str]:
-    """Put the file's cells into ``memory`` (see the module doc); the ids of new cells."""
-    mine = {c["id"]: c for c in memory.cells}
-    cells, new = [], []
-    for theirs in disk.cells:
-        ours = mine.get(theirs["id"])
-        same = ours is not None and (ours.cell_type, ours.source) == (
-            theirs.cell_type,
-            theirs.source,
-        )
-        if ours is not None and same:
-            ours.metadata = theirs.get("metadata", ours.metadata)
-            cells.append(ours)
-        else:  # new (built), or edited by the build: the file's version
-            cells.append(theirs)
-            if ours is None:
-                new.append(theirs["id"])
-                done.add(theirs["id"])
-    memory.cells = cells
-    memory.nbformat_minor = max(int(memory.get("nbformat_minor", 0)), disk.nbformat_minor)
-    return new
-
-
-def _remap_displays(client: Any, before: list[str], after: list[str]) -> None:
-    """nbclient tracks display ids by cell index: follow the cells to their new places."""
-    where = {cell_id: i for i, cell_id in enumerate(after)}
-    remapped: dict[str, Any] = {}
-    for display_id, cells in client._display_id_map.items():
-        moved = {where[before[i]]: outs for i, outs in cells.items() if before[i] in where}
-        remapped[display_id] = moved
-    client._display_id_map = remapped
-
-
-async def _execute(
-    client: Any, source: Path, env: dict[str, str], prelude: str | None
-) -> RunResult:
+def _execute(client: Any, env: dict[str, str], prelude: str | None) -> RunResult:
     from nbclient.exceptions import CellExecutionError
 
     nb = client.nb
-    done: set[str] = set()
-    built: list[str] = []
     error: str | None = None
-    async with client.async_setup_kernel(env=env):
-        info = await client.async_wait_for_reply(await _maybe(client.kc.kernel_info()))
+    with client.setup_kernel(env=env):
+        info = client.wait_for_reply(client.kc.kernel_info())
         if info is not None and "language_info" in info["content"]:
             nb.metadata["language_info"] = info["content"]["language_info"]
         if prelude:  # silent: no outputs, no history, the execution count unchanged
-            msg_id = await _maybe(client.kc.execute(prelude, silent=True, store_history=False))
-            reply = await client.async_wait_for_reply(msg_id)
+            reply = client.wait_for_reply(
+                client.kc.execute(prelude, silent=True, store_history=False)
+            )
             if reply is None or reply["content"].get("status") != "ok":
                 content = reply["content"] if reply else {}
                 raise RuntimeError(f"the prelude failed: {content.get('evalue', content)}")
-        while error is None:
-            index = next((i for i, c in enumerate(nb.cells) if c["id"] not in done), None)
-            if index is None:
-                break
-            cell = nb.cells[index]
-            done.add(cell["id"])
-            if cell.cell_type == "code" and _PLAN_CELL.search(cell.source):
-                _sync(nb, source)
-            before = _digest(source)
+
+        def execute(cell: Any, index: int) -> None:
+            nonlocal error
+            if error is not None:
+                return  # after a failure: the rest is left as it is (not run)
             try:
-                await client.async_execute_cell(cell, index)
+                client.execute_cell(cell, index)
             except CellExecutionError as exc:
-                error = f"cell {index + 1} (id {cell['id']}) failed:\n{exc}"
-            if _digest(source) != before:  # a %build edited the file: take its cells
-                ids = [c["id"] for c in nb.cells]
-                built += merge(nb, load_notebook(source), done)
-                _remap_displays(client, ids, [c["id"] for c in nb.cells])
+                error = f"cell {index + 1} (id {cell.get('id')}) failed:\n{exc}"
+
+        built = execute_expanding(nb, execute, client)
         client.set_widgets_metadata()
-    return RunResult(output=Path(), html=None, error=error, built=built)
-
-
-def _sync(nb: Any, source: Path) -> None:
-    """Write this run's notebook so far to ``source`` (restored when the run ends)."""
-    import nbformat
-
-    text = nbformat.writes(nb)
-    text = text if text.endswith("\n") else text + "\n"
-    if source.read_text(encoding="utf-8") != text:
-        write_atomic(source, text)
-
-
-async def _maybe(value: Any) -> Any:
-    return await value if asyncio.iscoroutine(value) else value
+    return RunResult(Path(), None, error, [str(c.get("id")) for c in built])
 
 
 def run_notebook(
@@ -163,21 +92,15 @@ def run_notebook(
 
     source = source.resolve()
     output = (output or default_output(source)).resolve()
-    original = source.read_bytes()
     nb = load_notebook(source)
     kernel = kernel_name or nb.metadata.get("kernelspec", {}).get("name") or "python3"
-    kernel_env = {**(os.environ if env is None else env), "JPY_SESSION_NAME": str(source)}
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name=kernel,
         resources={"metadata": {"path": str(source.parent)}},
     )
-    try:
-        result = asyncio.run(_execute(client, source, kernel_env, prelude))
-    finally:
-        if output != source and source.read_bytes() != original:
-            write_atomic(source, original)  # the run leaves the notebook as it found it
+    result = _execute(client, kernel_env(source, env), prelude)
     output.parent.mkdir(parents=True, exist_ok=True)
     text = nbformat.writes(nb)
     write_atomic(output, text if text.endswith("\n") else text + "\n")

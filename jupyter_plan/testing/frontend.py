@@ -105,9 +105,16 @@ class SimulatedFrontend:
     async def _op_insert_cells(
         self, cells: list[dict[str, Any]], after: str | None = None, before: str | None = None
     ) -> dict[str, Any]:
-        new = [NewCell.model_validate(c) for c in cells]
+        new = [NewCell.model_validate({k: v for k, v in c.items() if k != "id"}) for c in cells]
         undo = [c.model_copy(deep=True) for c in self.cells]
         ids = await self._notebook.insert_cells(new, after=after, before=before)
+        taken = {c.id for c in self.cells} - set(ids)
+        for n, (cell, made) in enumerate(zip(cells, ids, strict=True)):
+            wanted = cell.get("id")  # a proposed free id is kept, as JupyterLab's panel does
+            if isinstance(wanted, str) and wanted and wanted not in taken:
+                next(c for c in self.cells if c.id == made).id = wanted
+                ids[n] = wanted
+            taken.add(ids[n])
         self.undo_stack.append(undo)
         return {"cell_ids": ids}
 

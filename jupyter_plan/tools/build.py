@@ -127,7 +127,9 @@ async def run_cell(args: RunCellArgs, ctx: ToolContext) -> str:
     except BridgeError as exc:
         raise ToolError(str(exc)) from None
     shown = "\n".join(format_outputs(run.outputs)) or "(no output)"
-    head = f"Cell {args.cell_id!r} ran [{run.execution_count}]: {run.status}"
+    # No execution count: it depends on what ran before in the kernel, not on this cell, and
+    # a replay under another runner (Run All after earlier runs) must see the same result.
+    head = f"Cell {args.cell_id!r} ran: {run.status}"
     if run.error:
         head += f" — {run.error}"
     return cap(f"{head}\n{shown}", 6_000)

@@ -149,7 +149,10 @@ function undoManagerOf(model: ISharedNotebook): { stopCapturing(): void } | null
   return null;
 }
 
-function readNewCell(value: JSONValue): INewCell {
+/** A new cell, with the id the kernel proposes (stable across runners; kept when free). */
+type IProposedCell = INewCell & { id?: string };
+
+function readNewCell(value: JSONValue): IProposedCell {
   if (!isObject(value) || typeof value.source !== 'string') {
     throw new BridgeError('each new cell needs a string source', 'TypeError');
   }
@@ -161,7 +164,8 @@ function readNewCell(value: JSONValue): INewCell {
   if (!isObject(metadata)) {
     throw new BridgeError('metadata must be an object', 'TypeError');
   }
-  return { cell_type: type, source: value.source, metadata };
+  const id = typeof value.id === 'string' && value.id ? value.id : undefined;
+  return { cell_type: type, source: value.source, metadata, id };
 }
 
 function toShared(cell: INewCell, id: string): SharedCell.Cell {
@@ -205,7 +209,7 @@ export const HANDLERS: { [op: string]: Handler } = {
     }
     const taken = new Set(ids(model));
     const made = cells.map(cell => {
-      const id = newCellId(taken);
+      const id = cell.id && !taken.has(cell.id) ? cell.id : newCellId(taken);
       taken.add(id);
       return toShared(cell, id);
     });

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jupyter_plan.agent.view import AgentView, notebook_label, plan_cell_index
+from jupyter_plan.agent.view import AgentView, notebook_label
 from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.models import Cell, NotebookSnapshot
 
@@ -24,10 +24,12 @@ def _cell(cid: str, source: str, *, outputs: bool = True, meta: dict | None = No
     )
 
 
-def _saved_notebook(root: Path) -> NotebookSnapshot:
-    """A plan notebook saved after its build: the plan cell, %build and built cells below."""
+def _saved_notebook(root: Path, active: str | None = "plan") -> NotebookSnapshot:
+    """A plan notebook saved after its build: the plan cell, %build and built cells below.
+    ``active``: the cell whose execution runs (the kernel knows it from the request)."""
     return NotebookSnapshot(
         path=str(root / "work" / "nb.ipynb"),
+        active_cell_id=active,
         cells=[
             _cell("load", "df = load()"),
             _cell("plan", f"%%plan --id p --approve auto_edit\n{TASK}\n"),
@@ -39,7 +41,7 @@ def _saved_notebook(root: Path) -> NotebookSnapshot:
 
 
 async def test_the_planner_sees_the_notebook_as_it_was_when_planned(tmp_path: Path) -> None:
-    view = AgentView(MemoryBridge(_saved_notebook(tmp_path)), tmp_path, task=TASK)
+    view = AgentView(MemoryBridge(_saved_notebook(tmp_path)), tmp_path, planning=True)
     seen = await view.get_notebook()
     assert seen.path == "work/nb.ipynb"
     assert [c.id for c in seen.cells] == ["load", "plan", "build", "later"]  # no built cell
@@ -60,31 +62,34 @@ async def test_the_same_view_with_or_without_the_build(tmp_path: Path) -> None:
             ]
         }
     )
-    views = [AgentView(MemoryBridge(nb), tmp_path, task=TASK) for nb in (saved, fresh)]
+    views = [AgentView(MemoryBridge(nb), tmp_path, planning=True) for nb in (saved, fresh)]
     first, second = [await v.get_notebook() for v in views]
     assert first == second  # what the recording saw is what a re-run sees
 
 
 async def test_without_its_plan_cell_the_notebook_is_shown_as_is(tmp_path: Path) -> None:
-    saved = _saved_notebook(tmp_path)
     for view in (
-        AgentView(MemoryBridge(saved), tmp_path, task="another task"),
-        AgentView(MemoryBridge(saved), tmp_path),  # a build
+        AgentView(MemoryBridge(_saved_notebook(tmp_path, None)), tmp_path, planning=True),
+        AgentView(MemoryBridge(_saved_notebook(tmp_path)), tmp_path),  # a build
     ):
         seen = await view.get_notebook()
-        assert [c.id for c in seen.cells] == [c.id for c in saved.cells]
+        assert [c.id for c in seen.cells] == ["load", "plan", "build", "b1", "later"]
+        assert seen.active_cell_id is None  # a build has none; an unknown cell is not guessed
         assert seen.cells[3].outputs == OUT
+        assert seen.cells[1].outputs == [] and seen.cells[2].outputs == []  # jupyter-plan's
 
 
-def test_plan_cells_are_found_by_cell_or_line_magic() -> None:
+async def test_counts_renumbered_and_empty_cells_left_out(tmp_path: Path) -> None:
     cells = [
-        _cell("a", "x = 1"),
-        _cell("b", f"%plan {TASK}"),
-        _cell("c", f"%%plan\n{TASK}"),
+        _cell("a", "x = 1").model_copy(update={"execution_count": 7}),
+        _cell("gap", "", outputs=False),
+        _cell("b", "x").model_copy(update={"execution_count": 9}),
+        _cell("ext", "%load_ext jupyter_plan").model_copy(update={"execution_count": 6}),
     ]
-    assert plan_cell_index(cells, TASK) == 1
-    assert plan_cell_index(cells[2:], f"  {TASK}\n") == 0
-    assert plan_cell_index(cells[:1], TASK) is None
+    view = AgentView(MemoryBridge(NotebookSnapshot(cells=cells)), tmp_path)
+    seen = await view.get_notebook()
+    assert [(c.id, c.execution_count) for c in seen.cells] == [("a", 2), ("b", 3), ("ext", 1)]
+    assert seen.cells[2].outputs == []  # %load_ext jupyter_plan: its output is ours
 
 
 def test_notebook_labels_are_project_relative(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from jupyter_plan.record.transcript import (
     TranscriptMissing,
     choose_replay,
     find_transcript,
+    nearest_transcript,
     transcript_key,
     transcript_path,
 )
@@ -223,9 +225,51 @@ async def test_drift_names_the_turn_and_shows_a_diff(tmp_path: Path) -> None:
     drift = info.value
     assert drift.turn == 2 and drift.what == "model"  # turn 1 matched; the read result changed
     text = str(drift)
-    assert text.startswith(f"replay drift at model turn 2 (transcript {path})")
-    assert "--- recorded" in text and "-    x = 1" in text and "+    x = 2" in text
-    assert "replay='never'" in text and "re-record" in text
+    first, *rest = text.split("\n")
+    assert first.startswith("replay drift at model turn 2 of the plan 'p' revision 1: ")
+    assert first.endswith(f"(transcript {path})")
+    assert "--- recorded" in rest and "-    x = 1" in rest and "+    x = 2" in rest  # whole lines
+    assert rest[-1].startswith("To fix: ") and "%%plan --live" in rest[-1]
+    assert drift.diff.startswith("--- recorded") and drift.fix in rest[-1]  # one report, parts
+
+
+CHART = "Cell 'c2' ran: ok\nout: [image/png] <Figure size 800x400 with 1 Axes>\nout: 58 rows"
+
+
+async def test_a_display_only_difference_replays_with_a_warning(tmp_path: Path) -> None:
+    _, path, live = await record(tmp_path, cell=CHART)
+    no_png = CHART.replace("out: [image/png] <Figure size 800x400 with 1 Axes>\n", "")
+    client = ReplayClient(Transcript.load(path))
+    replayed = await run(client, ReplayHuman(Transcript.load(path)), cell=no_png)
+    assert replayed == live  # the recorded actions, all of them
+    (warning,) = client.warnings
+    assert warning.startswith("cell 'c2': the display output 'out: [image/png] <Figure")
+    assert "MPLBACKEND=Agg" in warning
+
+
+async def test_a_changed_value_beside_a_display_difference_is_drift(tmp_path: Path) -> None:
+    _, path, _ = await record(tmp_path, cell=CHART)
+    changed = CHART.replace("out: [image/png] <Figure size 800x400 with 1 Axes>\n", "")
+    with pytest.raises(ReplayDrift, match="model turn 2") as info:
+        await run(
+            ReplayClient(Transcript.load(path)),
+            ReplayHuman(Transcript.load(path)),
+            cell=changed.replace("58 rows", "57 rows"),
+        )
+    assert "-    out: 58 rows" in str(info.value) and "+    out: 57 rows" in str(info.value)
+
+
+def test_the_nearest_recording_is_this_plans_own(tmp_path: Path) -> None:
+    for name, cell in (("a", "cell-a"), ("b", "cell-b")):
+        transcript = Transcript(key=name, plan_id=name, revision=1, cell=cell)
+        transcript.entries.append(
+            ModelTurn(turn=1, fingerprint="f", model="m", messages=[], response=ModelResponse())
+        )
+        transcript.save(transcript_path(tmp_path, name, 1))
+    near = partial(nearest_transcript, tmp_path, kind="plan", plan_id=None, task="t", context="c")
+    assert near(cell="cell-b", loose=False) == transcript_path(tmp_path, "b", 1)
+    assert near(cell="cell-new", loose=False) is None  # a new %%plan cell: it plans live
+    assert near(cell=None, loose=False) is None
 
 
 async def test_drift_at_the_first_turn_names_the_task(tmp_path: Path) -> None:

@@ -55,6 +55,15 @@ describe('insert_cells', () => {
     expect(sources(host).at(-1)).toBe('end');
   });
 
+  it('keeps the id the kernel proposes when it is free (stable ids across runners)', async () => {
+    const host = three();
+    const r = (await ok(host, 'insert_cells', { cells: [{ source: 'p', id: 'feed0001' }, { source: 'q', id: 'a' }] })) as JSONObject;
+    const [p, q] = r.cell_ids as string[];
+    expect(p).toBe('feed0001');
+    expect(q).not.toBe('a'); // taken: a fresh one instead
+    expect(cellIds(host)).toEqual(['a', 'b', 'c', 'feed0001', q]);
+  });
+
   it('"after" wins over "before"', async () => {
     const host = three();
     await ok(host, 'insert_cells', { cells: [{ source: 'n' }], after: 'c', before: 'a' });
