@@ -86,7 +86,7 @@ def redact_with(value: Any, secrets: list[str]) -> Any:
 
 _CREDENTIAL_ENV = re.compile(
     r"(?:^|_)(?:API_?KEY|APIKEY|ZENAPIKEY|KEY|TOKEN|SECRET|SECRET_ID|PASSWORD|PASSWD|"
-    r"CREDENTIALS?|ACCESS_KEY_ID|AUTH)$"
+    r"CREDENTIALS?|ACCESS_KEY_ID|AUTH)(?:_V\d+)?$|(?:^|_)BEARER_TOKEN(?:_|$)|_KEY_PEM$"
 )
 _LITELLM_ATTR = re.compile(r"(?:^|_)(?:key|token|secret)$")
 _URL_PARAM = frozenset({"key", "api_key", "apikey", "api-key", "code", "sig", "signature"})

@@ -27,7 +27,9 @@ def explain(error: BaseException, where: str = "") -> str:
     """One line a person can act on (what, and where when given), with no traceback and no
     credential: a model error's first line is its sentence, the details stay behind it."""
     text = str(error).strip().partition("\n")[0] or type(error).__name__
-    return scrub(f"{where}: {text}" if where else f"{type(error).__name__}: {text}")
+    if not where and not hasattr(error, "sentence"):  # a model error's sentence says it all
+        where = type(error).__name__
+    return scrub(f"{where}: {text}" if where else text)
 
 
 def _claim(store: PlanStore, plan_id: str | None, where: str) -> contextlib.ExitStack:
