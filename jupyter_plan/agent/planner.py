@@ -98,7 +98,7 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
         task=run.task,
         context=context,
         plan_id=run.plan_id,
-        revision=1,
+        revision=store.next_revision(run.plan_id),  # a later run never overwrites r1's
         client=live,
         human=run.human,
         cell=snapshot.active_cell_id,

@@ -209,6 +209,13 @@ class PlanStore:
         self.plan_dir.mkdir(parents=True, exist_ok=True)
         return _claimed(self.plan_dir, plan_id, what)
 
+    def next_revision(self, plan_id: str | None) -> int:
+        """The revision a new run of ``plan_id`` starts (1 for a new or unreadable plan)."""
+        try:
+            return self.load(plan_id).revision + 1 if plan_id else 1
+        except PlanStoreError:
+            return 1
+
     # write
 
     def save(self, plan: Plan) -> Path:

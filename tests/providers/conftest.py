@@ -72,12 +72,13 @@ def plan(project: Project) -> Planner:
         api_base: str | None,
         human: ScriptedHuman | None = None,
         plan_id: str = "revenue",
+        task: str = "Summarise revenue by region",
     ) -> PlanOutcome:
         flags = {"model": model, "api_base": api_base}
         resolved = load_settings(project.root, env=dict(os.environ), flags=flags)
         return await run_plan(
             PlanRun(
-                task="Summarise revenue by region",
+                task=task,
                 resolved=resolved,
                 bridge=MemoryBridge(notebook()),
                 human=human or ScriptedHuman(reviews=[APPROVE]),

@@ -74,8 +74,7 @@ async def test_a_server_that_wants_a_key_refuses_the_placeholder_once() -> None:
     assert isinstance(err, ModelError) and (err.kind, err.attempts) == ("auth", 1)
     assert len(srv.requests) == 1
     assert err.sentence == (
-        f"The provider at {base} refused the API key for model 'openai/local-model' "
-        "(HTTP 401)."
+        f"The provider at {base} refused the API key for model 'openai/local-model' (HTTP 401)."
     )
 
 

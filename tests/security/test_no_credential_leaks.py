@@ -127,7 +127,8 @@ def test_a_hostile_plan_and_an_auth_error_leave_no_key_anywhere(
             "%load_ext jupyter_plan",
             "import os, litellm\nenv = dict(os.environ)\n"
             "litellm.anthropic_key = os.environ['PLANTED_FOR_A_LITELLM_GLOBAL']",
-            "%%plan --approve auto_edit --id hostile --notebook analysis.ipynb\nSummarise revenue by region",
+            "%%plan --approve auto_edit --id hostile --notebook analysis.ipynb\n"
+            "Summarise revenue by region",
             "%plan",
             "%plan list",
             "%%plan --approve auto_edit --id refused --notebook analysis.ipynb\nAnd again",

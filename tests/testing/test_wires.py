@@ -61,7 +61,8 @@ def test_anthropic_messages_stream() -> None:
         assert response.headers["Content-Type"] == "text/event-stream"
         events = sse(response)
     names = [n for n, _ in events]
-    assert names[:2] == ["message_start", "ping"] and names[-2:] == ["message_delta", "message_stop"]
+    assert names[:2] == ["message_start", "ping"]
+    assert names[-2:] == ["message_delta", "message_stop"]
     assert all(n == e["type"] for n, e in events)
     start = events[0][1]["message"]
     assert start["usage"]["input_tokens"] > 0 and start["usage"]["output_tokens"] == 1
@@ -182,7 +183,7 @@ def test_zero_usage_and_no_usage() -> None:
 def test_a_cut_stream_stops_without_its_end() -> None:
     with FakeModelServer([cut(text("abcdefgh", chunk_size=2), after_frames=2)]) as srv:
         response = post(srv, "/v1/chat/completions", {"model": "m", "messages": [], "stream": True})
-        with pytest.raises(Exception, match="IncompleteRead|incomplete|Connection"):
+        with pytest.raises(Exception, match=r"IncompleteRead|incomplete|Connection"):
             response.read()
 
 
