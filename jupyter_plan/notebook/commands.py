@@ -114,7 +114,7 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
             raise UsageError(f"%%plan is turned off: plan.enabled = false ({source})")
         bridge = session.bridge(flags)
     except _expected() as exc:
-        raise UsageError(explain(exc)) from None
+        raise UsageError(explain(exc, "%%plan")) from None
     held = _claim(session.store(resolved), args.plan_id, "%%plan --id")
     _notes(resolved.settings.model)
     human = session.human(task.strip().splitlines()[0][:60], args.approve, yes=False)
