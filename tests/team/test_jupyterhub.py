@@ -102,7 +102,7 @@ def cells(user: str, plan_id: str = "PLAN_ID") -> dict[str, str]:
     sources = [
         "%load_ext jupyter_plan",
         f"owner = {tag(user)!r}",
-        f"%plan policy check --tool run_shell_command --args '{RM}'",
+        f"%plan policy check --mode yolo --tool run_shell_command --args '{RM}'",
         f"%plan policy check --tool run_shell_command --args '{TOUCH}'",
         f"%%plan --approve auto_edit --notebook {nb}\nCompute the answer",
         f"%build {plan_id} --yes --notebook {nb}",

@@ -1,0 +1,178 @@
+"""A 10-step headless build into a small and a big notebook: does its cost grow with the
+notebook's size?
+
+    python benchmarks/build.py [--sizes 10,1000] [--runs 3] [--output-kb 22]
+
+Each build inserts, runs and ticks off one cell per step (10 steps: 10 inserts, 10 runs,
+10 metadata changes, 31 model turns from the fake model server, zero latency), in a real
+kernel, into a notebook of N cells whose filler cells each hold ``--output-kb`` of output
+(22 KB: 1,000 cells = 22 MB, the size the issue measured). Two headless paths:
+
+- file bridge: ``%build ID --yes --notebook big.ipynb`` in a kernel with no frontend (what a
+  kernel does under ``nbconvert --execute`` or papermill without our engine): the build
+  edits the ``.ipynb`` file. The figure is the ``%build`` cell's round trip.
+- ``jupyter-plan run``: the whole notebook executed by our runner (the build edits the
+  kernel's copy); the figure is the ``%build`` cell's time as nbclient records it.
+
+Both kernels import litellm before the build, so neither figure holds that import. The plan
+is approved beforehand through the real ``PlanStore`` (no planning is timed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("LITELLM_MODE", "PRODUCTION")
+
+import nbformat
+
+from jupyter_plan.testing.fake_server import FakeModelServer, Turn, text, tool_call
+from jupyter_plan.testing.lab import model_env, write_notebook
+from jupyter_plan.testing.local_kernel import LocalKernel
+from jupyter_plan.testing.plans import approved_plan
+
+STEPS = 10
+NOTEBOOK = "big.ipynb"
+
+
+def plan_markdown(steps: int) -> str:
+    body = "".join(
+        f"### S{i}. Step {i}\nAdd cell {i}.\nVerify: s{i} = {i}\n" for i in range(1, steps + 1)
+    )
+    return f"# Bench build\n\n## Steps\n{body}"
+
+
+def inserted_id(body: dict[str, Any]) -> str:
+    last = next(m for m in reversed(body["messages"]) if m["role"] == "tool")
+    return str(last["content"]).split("'")[1]
+
+
+def build_turns(steps: int) -> list[Turn | Callable[[dict[str, Any]], Turn]]:
+    turns: list[Turn | Callable[[dict[str, Any]], Turn]] = []
+    for i in range(1, steps + 1):
+        turns += [
+            tool_call("insert_cell", {"source": f"s{i} = {i}\ns{i}", "step_id": f"S{i}"}),
+            lambda body: tool_call("run_cell", {"cell_id": inserted_id(body)}),
+            tool_call("update_step", {"step_id": f"S{i}", "status": "done", "note": "ok"}),
+        ]
+    return [*turns, text("Done.")]
+
+
+class Script:
+    """The fake model's turns for the current build (reloaded before each)."""
+
+    def __init__(self) -> None:
+        self.turns: list[Any] = []
+
+    def __call__(self, body: dict[str, Any]) -> Turn | None:
+        if not self.turns:
+            return None
+        turn = self.turns.pop(0)
+        return turn(body) if callable(turn) else turn  # type: ignore[no-any-return]
+
+
+def write_bench_notebook(path: Path, cells: int, output_kb: int, build: str) -> None:
+    """``cells`` cells: litellm warmed, fillers with ``output_kb`` of stored output, ``build``."""
+    fillers = max(0, cells - 2)
+    line = "revenue " * 15 + "\n"  # 120 characters
+    lines = max(1, output_kb * 1024 // len(line))
+    filler = f"print({line!r} * {lines}, end='')"
+    write_notebook(path, ["import litellm", *[filler] * fillers, build])
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells[1:-1]:
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=line * lines)]
+        cell.execution_count = 1
+    nbformat.write(nb, path)
+
+
+def file_bridge(
+    project: Path, env: dict[str, str], script: Script, args: Any, size: int
+) -> list[float]:
+    """``%build`` in a frontend-less kernel: it edits the notebook's file."""
+    times = []
+    with LocalKernel(project, env) as kernel:
+        kernel.run("%load_ext jupyter_plan")
+        kernel.run("import litellm")
+        for run in range(args.runs):
+            plan_id = f"file-{size}-{run}"
+            approved_plan(project / ".jupyter_plan/plans", plan_id, plan_markdown(STEPS))
+            build = f"%build {plan_id} --yes --notebook {NOTEBOOK}"
+            write_bench_notebook(project / NOTEBOOK, size, args.output_kb, build)
+            script.turns = build_turns(STEPS)
+            reply = kernel.run(build)
+            times.append(reply.elapsed)
+            assert not script.turns, f"the build stopped early: {reply.text[-500:]}"
+    return times
+
+
+def runner(project: Path, env: dict[str, str], script: Script, args: Any, size: int) -> list[float]:
+    """``jupyter-plan run`` of the whole notebook; the ``%build`` cell's time."""
+    times = []
+    cli = Path(sys.executable).parent / "jupyter-plan"
+    for run in range(args.runs):
+        plan_id = f"run-{size}-{run}"
+        approved_plan(project / ".jupyter_plan/plans", plan_id, plan_markdown(STEPS))
+        write_bench_notebook(
+            project / NOTEBOOK,
+            size,
+            args.output_kb,
+            f"%load_ext jupyter_plan\n%build {plan_id} --yes",
+        )
+        script.turns = build_turns(STEPS)
+        out = project / "out.ipynb"
+        subprocess.run(
+            [str(cli), "run", NOTEBOOK, "--output", str(out)],
+            cwd=project, env={**os.environ, **env}, check=True, capture_output=True, timeout=1800,
+        )  # fmt: skip
+        nb = nbformat.read(out, as_version=4)
+        cell = next(c for c in nb.cells if c.source.startswith("%load_ext jupyter_plan\n%build"))
+        timing = cell.metadata["execution"]
+        began = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+        ended = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+        times.append((ended - began).total_seconds())
+        assert not script.turns, "the build stopped early"
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,1000", help="comma-separated notebook sizes")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--output-kb", type=int, default=22, help="stored output per filler")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    script = Script()
+    rows: list[tuple[str, int, float, float]] = []
+    with (
+        FakeModelServer(script) as fake,
+        tempfile.TemporaryDirectory(prefix="jp-bench-build-") as tmp,
+    ):
+        base = Path(tmp)
+        env = model_env(fake.base_url, base)
+        for size in sizes:
+            project = base / f"nb-{size}"
+            (project / ".jupyter_plan").mkdir(parents=True)
+            times = file_bridge(project, env, script, args, size)
+            mb = (project / NOTEBOOK).stat().st_size / 1e6
+            rows.append(("file bridge", size, mb, statistics.median(times)))
+            times = runner(project, env, script, args, size)
+            rows.append(("jupyter-plan run", size, mb, statistics.median(times)))
+    print(f"{'path':<18} {'cells':>6} {'file MB':>8} {'%build (10 steps)':>18} {'vs smallest':>12}")
+    for path, size, mb, seconds in rows:
+        smallest = next(s for p, _, _, s in rows if p == path)
+        print(f"{path:<18} {size:>6} {mb:>8.1f} {seconds:>16.2f} s {seconds / smallest:>11.2f}x")
+
+
+if __name__ == "__main__":
+    main()
