@@ -57,7 +57,7 @@ ARM_APPROVE = """([planId, marker]) => {
     const sidebar = document.getElementById('SIDEBAR');
     const dock = document.getElementById('jp-main-dock-panel');
     document.addEventListener('click', (e) => {
-        if (b.t0 === null && e.target.closest('.jp-plan-approve-auto')) {
+        if (b.t0 === null && e.target.closest('.jp-plan-act-approve_auto_edit')) {
             b.t0 = performance.now();
         }
     }, true);
@@ -66,7 +66,7 @@ ARM_APPROVE = """([planId, marker]) => {
             if (b.t0 !== null && b.t1 === null) {
                 const card = sidebar.querySelector(`.jp-plan-card[data-plan-id="${planId}"]`);
                 const item = card && card.closest('.jp-plan-item');
-                const build = item && item.querySelector('.jp-plan-build');
+                const build = item && item.querySelector('.jp-plan-act-build');
                 if (build) { b.t1 = performance.now(); build.click(); }
             }
             if (b.t1 !== null) {
@@ -118,7 +118,7 @@ def approve_to_built(lab: LabPage, model: SwappableResponder, runs: int) -> list
         model.use(planning(plan_id, i))
         lab.run_cell(f"%%plan --id {plan_id}\nAdd a cell")
         item = lab.plan_item(plan_id)
-        approve = item.locator("button.jp-plan-approve-auto")
+        approve = item.locator("button.jp-plan-act-approve_auto_edit")
         approve.wait_for(state="visible")
         page.evaluate(ARM_APPROVE, [plan_id, f"bench_{i} = {i}"])
         approve.click()

@@ -12,6 +12,8 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esm})/)`],
   moduleNameMapper: {
-    '^yjs$': '<rootDir>/node_modules/yjs/dist/yjs.cjs'
+    '^yjs$': '<rootDir>/node_modules/yjs/dist/yjs.cjs',
+    // DOM packages the cards import but the pure tests never call
+    '^@jupyterlab/(rendermime|apputils)$': '<rootDir>/src/__tests__/stubs/jupyterlab.js'
   }
 };

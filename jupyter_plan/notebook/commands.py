@@ -83,7 +83,7 @@ def _run(
     done: Callable[[Any], None],
     fail: Callable[[BaseException], None],
     quiet: tuple[type[BaseException], ...] = (),
-) -> None:
+) -> Any:
     """Start ``run``; ``done``/``fail`` report where the person looks. Headless failures of
     a kind a person can act on stop the notebook with a one-line UsageError; ``quiet``
     ones (already reported by ``fail``) do not stop it."""
@@ -95,11 +95,16 @@ def _run(
             fail(error)
 
     try:
-        session.start(run, on_done=on_done)
+        return session.start(run, on_done=on_done)
     except quiet:
-        return
+        return None
     except _expected() as exc:
         raise UsageError(explain(exc)) from None
+
+
+def _card(human: Any) -> Any:
+    """The run's state when a card shows it (live), else None (headless: errors are raised)."""
+    return getattr(human, "state", None)
 
 
 def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
@@ -118,8 +123,8 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
     held = _claim(session.store(resolved), args.plan_id, "%%plan --id")
     _notes(resolved.settings.model)
     human = session.human(task.strip().splitlines()[0][:60], args.approve, yes=False)
-    handle = placeholder("*Planning…*")
-    review = getattr(human, "review_widget", None)
+    review = _card(human)
+    handle = placeholder("" if review is not None else "*Planning…*")  # the card says it
 
     async def run(executor: Any) -> Any:
         with held:
@@ -140,29 +145,34 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
         if outcome.plan is None:  # answered in text: no plan was submitted
             handle.update(Markdown(scrub(NO_PLAN + (outcome.answer or "(no text)"))))
             if review is not None:
+                review.finish(None)
                 review.hand_over()
             return
         session.last_plan = outcome.plan.id
-        handle.update(redact_credentials(bundle(outcome.plan, resolved, notebook)), raw=True)
+
+        def show(plan: Plan) -> None:
+            handle.update(redact_credentials(bundle(plan, resolved, notebook)), raw=True)
+
+        show(outcome.plan)
+        session.plan_outputs[outcome.plan.id] = show  # a build updates it (N/M steps)
         if review is not None:
-            review.plan = outcome.plan
+            review.finish(outcome.plan)
             review.hand_over()
         session.changed()
 
     def fail(error: BaseException) -> None:
-        message = (
-            "Planning was interrupted; the draft is kept." if _cancelled(error) else explain(error)
-        )
-        handle.update(Markdown(f"**jupyter-plan:** {message}"))
+        handle.update(Markdown(""))  # said once: on the card, or by the UsageError
         if review is not None:
-            review.show_error(message)
+            review.end_with(error, "Stopped; the draft is kept.")
         session.changed()
 
     try:
-        _run(session, run, done, fail)
+        running = _run(session, run, done, fail)
     except BaseException:
         held.close()  # headless: the run is over; a run that never started holds nothing
         raise
+    if review is not None and running is not None:
+        review.on_stop = running.cancel
 
 
 def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
@@ -178,18 +188,18 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
     held = _claim(session.store(resolved), target.id, "%build")
     _notes(resolved.settings.model)
     mode = build_mode(args, session.mode, target, resolved.settings.default_approval_mode)
-    human = session.human(f"Build: {target.title}", None, yes=args.yes)
-    review = getattr(human, "review_widget", None)
+    human = session.human(f"Build: {target.title}", None, yes=args.yes, kind="build")
+    review = _card(human)
     if review is not None:
         review.plan = target
-        review.reset_progress()
-    handle = placeholder(f"*Building {target.id}…*")
+        review.undoable = target.id in session.undo
+    handle = placeholder("" if review is not None else f"*Building {target.id}…*")
 
     async def run(executor: Any) -> Any:
         bridge = session.bridge(flags, executor)
 
         def keep(token: str) -> None:
-            session.undo[target.id] = (bridge, token)
+            session.keep_checkpoint(target.id, bridge, token)
 
         with held:
             return await run_build(
@@ -210,31 +220,42 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
     def done(outcome: Any) -> None:
         summary = scrub(outcome.summary)
         handle.update(Markdown(f"```text\n{summary}\n```\nUndo with `%build --undo {target.id}`."))
+        if target.id in session.plan_outputs:  # the %%plan cell shows the plan as built
+            session.plan_outputs[target.id](outcome.plan)
+        for other in session.runs(target.id):
+            other.sync_plan(outcome.plan)
         if review is not None:
-            review.plan = outcome.plan
-            review.show_summary(outcome.summary)
+            review.finish(outcome.plan, outcome.summary)
             review.hand_over()
         session.changed()
 
     def fail(error: BaseException) -> None:
         if isinstance(error, BuildRefused):  # "already built": say so, change nothing
-            handle.update(Markdown(f"**jupyter-plan:** {error}"))
-            if review is not None:
-                review.show_summary(str(error))
+            if review is None:
+                handle.update(Markdown(f"**jupyter-plan:** {error}"))
+            elif target.status is PlanStatus.BUILT:
+                review.finish(target, str(error))
+            else:
+                review.end_with(error)
             return
-        message = "The build was interrupted." if _cancelled(error) else explain(error)
-        handle.update(
-            Markdown(f"**jupyter-plan:** {message} Undo with `%build --undo {target.id}`.")
-        )
+        handle.update(Markdown(""))  # said once: on the card, or by the UsageError
         if review is not None:
-            review.show_error(message)
+            plan = review.plan or target
+            done_steps = sum(s.status == "done" for s in plan.steps)
+            review.end_with(
+                error,
+                f"Stopped after {done_steps} of {len(plan.steps)} steps; the notebook as "
+                "before the build is kept: Undo build restores it.",
+            )
         session.changed()
 
     try:
-        _run(session, run, done, fail, quiet=(BuildRefused,))  # "already built" is no error
+        running = _run(session, run, done, fail, quiet=(BuildRefused,))  # "already built"
     except BaseException:
         held.close()
         raise
+    if review is not None and running is not None:
+        review.on_stop = running.cancel
 
 
 def build_mode(
@@ -253,13 +274,10 @@ def build_mode(
 
 
 def undo(shell: InteractiveShell, args: argparse.Namespace) -> None:
-    from jupyter_plan.session import transition
-
     session = KernelSession.of(shell)
     plan_id = args.plan_id or next(reversed(session.undo), None)
     if plan_id is None or plan_id not in session.undo:
         raise UsageError("%build --undo: no build to undo in this kernel session")
-    bridge, token = session.undo.pop(plan_id)
     try:
         resolved, _ = session.resolve(_flags(args))
     except _expected() as exc:
@@ -267,20 +285,7 @@ def undo(shell: InteractiveShell, args: argparse.Namespace) -> None:
     store = session.store(resolved)
 
     async def run(executor: Any) -> Plan:
-        await bridge.restore_checkpoint(token)
-        restored = store.load(plan_id)
-        if restored.status is PlanStatus.BUILT:
-            restored = transition(restored, PlanStatus.APPROVED)
-            fresh = {"status": "pending", "note": None}  # the build's ticks are undone too
-            steps = [s.model_copy(update=fresh) for s in restored.steps]
-            restored = restored.model_copy(update={"steps": steps})
-            store.save(restored)
-        for human in session.humans:  # the build's widget shows the plan as it now is
-            review = getattr(human, "review_widget", None)
-            if review is not None and review.plan is not None and review.plan.id == plan_id:
-                review.plan = restored
-        session.changed()
-        return restored
+        return await session.undo_build(plan_id, store)
 
     handle = placeholder(f"*Undoing the build of {plan_id}…*")
     _run(
@@ -356,9 +361,3 @@ def policy(argv: list[str]) -> None:
         code = int(exc.code or 0)
     if code:
         raise UsageError(f"%plan {' '.join(argv)}: failed (exit status {code}); see above")
-
-
-def _cancelled(error: BaseException) -> bool:
-    import asyncio
-
-    return isinstance(error, asyncio.CancelledError | KeyboardInterrupt)

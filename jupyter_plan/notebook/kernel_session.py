@@ -79,6 +79,8 @@ class KernelSession:
         self.undo: dict[str, tuple[EditableBridge, str]] = {}  # plan id -> (bridge, token)
         self.last_plan: str | None = None
         self.humans: list[Human] = []  # the widgets of each run, newest last (tests find them)
+        # plan id -> shows a plan anew in its %%plan cell's output (a build ticks it off)
+        self.plan_outputs: dict[str, Callable[[Plan], None]] = {}
         self.observers: list[SessionObserver] = []  # the Plans sidebar, once a panel connects
         self.built: list[dict[str, Any]] = []  # headless builds' changes, for later copies
         self.choices: dict[str, str] = {}  # cell id -> "live" | "keep", chosen on a drift
@@ -100,6 +102,43 @@ class KernelSession:
         """Plans or the mode changed: the observers (the sidebar, if any) show it."""
         for observer in self.observers:
             observer.changed()
+
+    def runs(self, plan_id: str | None = None) -> list[Any]:
+        """The run states of this session (of one plan), oldest first."""
+        found = (getattr(h, "state", None) for h in self.humans)
+        return [r for r in found if r is not None and (plan_id is None or r.plan_id == plan_id)]
+
+    def keep_checkpoint(self, plan_id: str, bridge: EditableBridge, token: str | None) -> None:
+        """Remember (or, with no token, forget) the undo point of a plan's last build."""
+        if token is None:
+            self.undo.pop(plan_id, None)
+        else:
+            self.undo[plan_id] = (bridge, token)
+        for run in self.runs(plan_id):
+            run.undoable = token is not None
+
+    async def undo_build(self, plan_id: str, store: PlanStore) -> Plan:
+        """Put the notebook back as before the plan's last build; the plan is approved
+        again with its steps unticked, and every run of it shows that."""
+        from jupyter_plan.models import PlanStatus
+        from jupyter_plan.session import transition
+
+        bridge, token = self.undo[plan_id]
+        await bridge.restore_checkpoint(token)
+        self.keep_checkpoint(plan_id, bridge, None)
+        restored = store.load(plan_id)
+        if restored.status is PlanStatus.BUILT:
+            restored = transition(restored, PlanStatus.APPROVED)
+            fresh = {"status": "pending", "note": None}  # the build's ticks are undone too
+            steps = [s.model_copy(update=fresh) for s in restored.steps]
+            restored = restored.model_copy(update={"steps": steps})
+            store.save(restored)
+        for run in self.runs(plan_id):
+            run.undone(restored)
+        if plan_id in self.plan_outputs:
+            self.plan_outputs[plan_id](restored)
+        self.changed()
+        return restored
 
     # -- where and how ----------------------------------------------------------------
 
@@ -273,12 +312,14 @@ class KernelSession:
 
     # -- people -------------------------------------------------------------------------
 
-    def human(self, title: str, approve: BuildMode | None, yes: bool) -> Human:
-        """Widgets when live; ``--approve``/``--yes`` answer for a person; else nobody."""
+    def human(self, title: str, approve: BuildMode | None, yes: bool, kind: str = "plan") -> Human:
+        """A run's card when live; ``--approve``/``--yes`` answer for a person; else nobody."""
         if self.live():
-            from jupyter_plan.ui.human import WidgetHuman
+            from jupyter_plan.ui.human import WidgetHuman, current_cell_id
 
-            human = WidgetHuman(title=title)
+            human = WidgetHuman(
+                title=title, kind="build" if kind == "build" else "plan", cell_id=current_cell_id()
+            )
             display(human.widget)
             self.humans.append(human)
             for observer in self.observers:

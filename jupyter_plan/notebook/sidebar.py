@@ -1,14 +1,17 @@
 """The kernel side of JupyterLab's Plans sidebar: its buttons, and the ``state`` it shows.
 
-The sidebar sends ``set_mode``, ``approve``, ``iterate``, ``reject`` and ``build`` over a
-panel's ``jupyter_plan`` comm (ARCHITECTURE §7). Approve, Iterate and Reject settle the
-same decision as the review widget's buttons (its Python actions), so a click in either
-place is one decision. Build inserts a ``%build ID`` cell below the plan's cell and runs
-it: the build is a cell of the notebook, recorded and re-runnable like one typed by hand.
+The sidebar sends ``set_mode``, ``approve``, ``iterate``, ``reject``, ``build`` and ``act``
+(``{plan_id, action, ...}``: any action a run offers) over a panel's ``jupyter_plan`` comm
+(ARCHITECTURE §7). They settle the same run state as the card's buttons, so a click in either
+place is one decision. This module is also every run's controller for what needs the
+notebook: Build inserts a ``%build ID`` cell below the plan's cell and runs it (a cell of the
+notebook, recorded and re-runnable like one typed by hand), Rebuild a ``%build --rebuild
+ID`` cell; Retry runs the run's own cell again; Undo build restores the build's checkpoint.
 
-The kernel pushes ``state`` (the notebook's plans, the approval mode, the plan awaiting a
-decision) when a panel connects and whenever one of those changes. Pushes are coalesced
-on the kernel's loop: a build ticking steps sends one event per loop turn, not per tick.
+The kernel pushes ``state`` (the notebook's plans with their live runs, the approval mode,
+the plan awaiting a decision) when a panel connects and whenever one of those changes.
+Pushes are coalesced on the kernel's loop: a build ticking steps sends one event per loop
+turn, not per tick.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from jupyter_plan.notebook.kernel_session import KernelSession
 from jupyter_plan.policy.types import Mode
 
 if TYPE_CHECKING:
-    from jupyter_plan.ui.review import PlanReviewWidget
+    from jupyter_plan.ui.state import RunState
 
 log = logging.getLogger(__name__)
 
@@ -57,31 +60,46 @@ class Sidebar:
 
     def attach(self) -> Sidebar:
         """Register the op handlers and the on-open push (idempotent)."""
-        for op in ("set_mode", "approve", "iterate", "reject", "build"):
+        for op in ("set_mode", "approve", "iterate", "reject", "build", "act"):
             self.registry.on(op, getattr(self, f"_op_{op}"))
         self.registry.on_open(self._opened)
-        for review in self._reviews():
-            self.watch(review)
+        for run in self._runs():
+            self.watch(run)
         return self
 
     # -- what the panels see ----------------------------------------------------------
 
     def human_added(self, human: Human) -> None:
-        review = getattr(human, "review_widget", None)
-        if review is not None:
-            self.watch(review)
+        run = getattr(human, "state", None)
+        if run is not None:
+            self.watch(run)
 
-    def watch(self, review: PlanReviewWidget) -> None:
-        """Follow a run's review widget: its plan and its pending decision are state."""
-        if id(review) not in self._watched:
-            self._watched.add(id(review))
-            review.observe(lambda _change: self.changed(), names=["plan", "awaiting"])
+    def watch(self, run: RunState) -> None:
+        """Follow a run: its phase, plan and what it waits for are state. A run from a cell
+        that ran before replaces that cell's older run; a plan changed by one run (a build
+        ticking it off) shows in the others of that plan."""
+        if id(run) not in self._watched:
+            self._watched.add(id(run))
+            for older in self._runs():
+                if older is not run and run.cell_id and older.cell_id == run.cell_id:
+                    older.superseded = True
+            run.controller = self._control
+            run.undoable = run.plan_id in getattr(self.session, "undo", {})
+            run.observe(lambda _change: self.changed(), names=list(_SHOWN))
+            run.observe(self._share_plan, names=["plan"])
         self.changed()
 
-    def _reviews(self) -> list[PlanReviewWidget]:
-        """The review widgets of the session's runs, oldest first."""
-        found = (getattr(h, "review_widget", None) for h in self.session.humans)
-        return [r for r in found if r is not None]
+    def _runs(self) -> list[RunState]:
+        """The runs of the session that still show, oldest first."""
+        found = (getattr(h, "state", None) for h in self.session.humans)
+        return [r for r in found if r is not None and not r.superseded]
+
+    def _share_plan(self, change: dict[str, Any]) -> None:
+        plan = change["new"]
+        if plan is not None and not change["owner"].live:
+            for run in self._runs():
+                if run is not change["owner"]:
+                    run.sync_plan(plan)
 
     def changed(self) -> None:
         """Something the sidebar shows changed: push ``state`` soon (any thread)."""
@@ -114,24 +132,35 @@ class Sidebar:
         return sent
 
     def state(self, bridge: CommBridge) -> dict[str, Any]:
-        """``{plans, mode, pending_approval}`` for the notebook ``bridge`` edits."""
+        """``{plans, mode, pending_approval}`` for the notebook ``bridge`` edits; a plan with
+        a run in this kernel carries ``run`` (phase, valid actions, what waits), and a run
+        still drafting its first revision is listed under its run key."""
         from jupyter_plan.ui.render import plan_json
+        from jupyter_plan.ui.snapshot import run_summary
 
-        store_dir, plans = self._stored(bridge)
-        for review in self._reviews():  # a run's own copy is newer (drafts, build progress)
-            plan = review.plan
-            if plan is not None and _belongs(plan, bridge):
-                plans[plan.id] = plan
+        store_dir, stored = self._stored(bridge)
+        # never-submitted drafts (a failed or stopped first run) show through their run only
+        plans = {k: p for k, p in stored.items() if p.revisions}
+        runs: dict[str, RunState] = {}
+        for run in self._runs():  # a run's own copy is newer (drafts, build progress)
+            plan = run.plan
+            if plan is None:
+                runs[run.key] = run
+            elif _belongs(plan, bridge):
+                plans[plan.id], runs[plan.id] = plan, run
+        entries = [_draft_entry(run) for run in runs.values() if run.plan is None]
+        for p in sorted(plans.values(), key=lambda p: p.created):
+            entry = plan_json(p, file=_relative_file(store_dir, p.id, bridge))
+            if p.id in runs:
+                entry["run"] = run_summary(runs[p.id])
+            entries.append(entry)
         pending = next(
-            (r.plan.id for r in reversed(self._reviews()) if r.awaiting and r.plan is not None),
+            (r.plan.id for r in reversed(self._runs()) if r.awaiting and r.plan is not None),
             None,
         )
         mode = self.session.mode
         return {
-            "plans": [
-                plan_json(p, file=_relative_file(store_dir, p.id, bridge))
-                for p in sorted(plans.values(), key=lambda p: p.created)
-            ],
+            "plans": entries,
             "mode": mode.value if mode is not None else None,
             "pending_approval": pending,
         }
@@ -196,26 +225,93 @@ class Sidebar:
         decision = review.reject(reason if isinstance(reason, str) else None)
         return {"decision": decision.action}
 
-    def _awaiting(self, args: dict[str, Any], op: str) -> PlanReviewWidget:
+    def _awaiting(self, args: dict[str, Any], op: str) -> RunState:
         plan_id = _plan_id(args, op)
-        for review in reversed(self._reviews()):
-            if review.awaiting and review.plan is not None and review.plan.id == plan_id:
-                return review
+        for run in reversed(self._runs()):
+            if run.awaiting and run.plan_id == plan_id:
+                return run
         raise BridgeError(
             f"{op}: plan {plan_id!r} is not awaiting a decision in this kernel "
             "(run its %%plan cell again to review it)"
         )
 
+    def _op_act(self, bridge: CommBridge, args: dict[str, Any]) -> dict[str, Any]:
+        """``{plan_id, action, ...}``: the action on the plan's newest run (a draft's run
+        is named by its key)."""
+        from jupyter_plan.ui.actions import ActionRefused
+
+        plan_id, action = _plan_id(args, "act"), args.get("action")
+        run = next((r for r in reversed(self._runs()) if plan_id in (r.plan_id, r.key)), None)
+        if run is None or not isinstance(action, str):
+            raise BridgeError(f"act: no run of {plan_id!r} in this kernel (or no action given)")
+        rest = {k: v for k, v in args.items() if k not in ("plan_id", "action")}
+        try:
+            run.act(action, **rest)
+        except ActionRefused as exc:
+            raise BridgeError(str(exc)) from None
+        return {"phase": run.shown_phase}
+
     async def _op_build(self, bridge: CommBridge, args: dict[str, Any]) -> dict[str, Any]:
         plan_id = _plan_id(args, "build")
+        rebuild = " --rebuild" if args.get("rebuild") else ""
+        return {
+            "cell_id": await self._insert_and_run(bridge, f"%build{rebuild} {plan_id}", plan_id)
+        }
+
+    async def _insert_and_run(self, bridge: CommBridge, source: str, plan_id: str) -> str:
+        """A cell with ``source`` below the plan's cell (the end without one), then run it."""
         snapshot = await bridge.get_notebook()
         after = _plan_cell(snapshot.cells, plan_id)
-        [cell_id] = await bridge.insert_cells([NewCell(source=f"%build {plan_id}")], after=after)
+        [cell_id] = await bridge.insert_cells([NewCell(source=source)], after=after)
         # Not awaited: the run answers when the cell finishes, and this reply should not
         # wait for a whole build. Errors show in the cell, like any cell's.
         task = asyncio.ensure_future(bridge.run_cells([cell_id]))
         task.add_done_callback(_log_failure)
-        return {"cell_id": cell_id}
+        return cell_id
+
+    # -- what a run's card asks of the notebook ---------------------------------------
+
+    def _control(self, run: RunState, action: str) -> None:
+        """Build, rebuild, retry, resume or undo for ``run`` (any thread; not awaited: the
+        card shows what happens)."""
+        bridge = self._bridge_of(run)
+        loop = self._loop_now()
+        if bridge is None or loop is None:
+            from jupyter_plan.ui.actions import ActionRefused
+
+            raise ActionRefused("the notebook is not connected to this kernel")
+        coroutine = self._perform(bridge, run, action)
+        loop.call_soon_threadsafe(
+            lambda: asyncio.ensure_future(coroutine).add_done_callback(
+                lambda task: _told(run, action, task)
+            )
+        )
+
+    async def _perform(self, bridge: CommBridge, run: RunState, action: str) -> None:
+        plan_id = run.plan_id or ""
+        if action in ("build", "rebuild"):
+            await self._op_build(bridge, {"plan_id": plan_id, "rebuild": action == "rebuild"})
+            return
+        if action == "undo" or (run.kind == "build" and run.undoable):
+            await self._undo(plan_id)  # a build's retry starts again from its checkpoint
+        if action in ("retry", "resume"):
+            if not run.cell_id:
+                raise BridgeError("the cell that started this run is unknown: run it again")
+            task = asyncio.ensure_future(bridge.run_cells([run.cell_id]))
+            task.add_done_callback(_log_failure)
+
+    async def _undo(self, plan_id: str) -> None:
+        from jupyter_plan.notebook.kernel_session import Flags
+
+        resolved, _ = self.session.resolve(Flags())
+        await self.session.undo_build(plan_id, self.session.store(resolved))
+
+    def _bridge_of(self, run: RunState) -> CommBridge | None:
+        bridges = self.registry.bridges()
+        plan = run.plan
+        mine = [b for b in bridges if plan is None or _belongs(plan, b)]
+        found = mine or bridges
+        return found[0] if found else None
 
 
 def _plan_id(args: dict[str, Any], op: str) -> str:
@@ -251,6 +347,31 @@ def _relative_file(plan_dir: Path | None, plan_id: str, bridge: CommBridge) -> s
     if plan_dir is None or bridge.os_path is None:
         return None
     return os.path.relpath(plan_dir / f"{plan_id}.md", bridge.os_path.parent).replace(os.sep, "/")
+
+
+_SHOWN = ("plan", "phase", "awaiting", "questions", "approval", "error", "undoable", "superseded")
+
+
+def _draft_entry(run: RunState) -> dict[str, Any]:
+    """A run with no plan yet, listed from the moment it starts drafting."""
+    from jupyter_plan.ui.render import PLAN_MIME_VERSION
+    from jupyter_plan.ui.snapshot import run_summary
+
+    return {
+        "version": PLAN_MIME_VERSION,
+        "id": run.key,
+        "title": run.title or "New plan",
+        "status": "drafting",
+        "revision": 0,
+        "steps": [],
+        "run": run_summary(run),
+    }
+
+
+def _told(run: RunState, action: str, task: asyncio.Future[Any]) -> None:
+    """A card action that failed says so on the card (not in a log nobody reads)."""
+    if not task.cancelled() and task.exception() is not None:
+        run.message = f"{action} failed: {task.exception()}"
 
 
 def _log_failure(task: asyncio.Future[Any]) -> None:

@@ -20,7 +20,12 @@ from jupyterlab.browser_check import BrowserApp, run_test  # type: ignore[import
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PLUGINS = ("jupyter-plan:bridge", "jupyter-plan:plugin", "jupyter-plan:renderer")
+PLUGINS = (
+    "jupyter-plan:bridge",
+    "jupyter-plan:cards",
+    "jupyter-plan:plugin",
+    "jupyter-plan:renderer",
+)
 PLUGINS_JS = """() => window.jupyterapp.listPlugins()
     .filter(id => id.startsWith('jupyter-plan:') && window.jupyterapp.isPluginActivated(id))"""
 WAIT_MS = 100_000  # JupyterLab's check waits as long for #main and #browserTest

@@ -1,14 +1,15 @@
-"""The :class:`~jupyter_plan.agent.human.Human` protocol on widgets.
+"""The :class:`~jupyter_plan.agent.human.Human` protocol on a run's card.
 
-The ``%%plan`` magic displays :attr:`WidgetHuman.widget` (the review widget above a column
-of cards) and returns; the agent task then awaits the person through it. Cards are added to
-that container, so they appear in the magic's cell output wherever it was displayed.
+A :class:`WidgetHuman` is one run: its :class:`~jupyter_plan.ui.state.RunState` (the truth)
+and the widget the magic displays (:attr:`WidgetHuman.widget`). Where our labextension is
+connected that widget is the native :class:`~jupyter_plan.ui.card.RunCard`; elsewhere (a
+frontend without it, ``JUPYTER_PLAN_INTERACTIVE=1``) it is the ipywidgets fallback: the review
+view above a column of question and approval forms, drawn from the same state.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,27 +23,34 @@ from jupyter_plan.models import (
     Question,
     ReviewDecision,
 )
-from jupyter_plan.ui.approval import ApprovalCard
+from jupyter_plan.ui import phases
+from jupyter_plan.ui.approval import ApprovalForm
 from jupyter_plan.ui.progress import EventLike
-from jupyter_plan.ui.question import QuestionCard
-from jupyter_plan.ui.review import PlanReviewWidget
+from jupyter_plan.ui.question import QuestionForm
+from jupyter_plan.ui.review import ReviewView
+from jupyter_plan.ui.state import RunState
 
 if TYPE_CHECKING:
     from jupyter_plan.agent.human import Human
 
+NATIVE_CAPABILITY = "cards"  # what the labextension's panels announce when they open
+
 
 class WidgetHuman:
-    """Asks, reviews and confirms through widgets; every answer is resolved on :attr:`loop`.
+    """Asks, reviews and confirms through a run's card; answers resolve on :attr:`loop`.
 
     Build it where the magic runs (inside the kernel's running loop): it captures that loop.
+    ``native``: draw the labextension's card (default: when a panel announced it can).
     """
 
     def __init__(
         self,
-        review: PlanReviewWidget | None = None,
         *,
         title: str = "",
+        kind: phases.Kind = "plan",
         loop: asyncio.AbstractEventLoop | None = None,
+        native: bool | None = None,
+        cell_id: str | None = None,
     ) -> None:
         if loop is None:
             try:
@@ -53,46 +61,69 @@ class WidgetHuman:
                     "IPython, nbclient) use a transcript or --approve instead"
                 ) from None
         self.loop = loop
-        self.review_widget = (
-            review if review is not None else PlanReviewWidget(title=title, loop=loop)
-        )
-        self.cards = widgets.VBox()
-        self.cards.add_class("jp-plan-cards")
-        self.widget = widgets.VBox([self.review_widget, self.cards])
-        self.widget.add_class("jp-plan-container")
-        self._lock = threading.Lock()
+        self.state = RunState(kind=kind, title=title, loop=loop, cell_id=cell_id)
+        self.native = native_frontend() if native is None else native
+        self._forms: list[Any] = []
+        if self.native:
+            from jupyter_plan.ui.card import RunCard
+
+            self.card: Any = RunCard(self.state, loop=loop)
+            self.widget: Any = self.card
+        else:
+            self.review_view = ReviewView(self.state)
+            self.cards = widgets.VBox()
+            self.cards.add_class("jp-plan-cards")
+            self.widget = widgets.VBox([self.review_view, self.cards])
+            self.widget.add_class("jp-plan-container")
+            self.state.observe(self._pending, names=["questions", "approval"])
+
+    @property
+    def review_widget(self) -> RunState:
+        """The run's state (the name the sidebar and older tests use)."""
+        return self.state
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """``display(human)`` shows the container."""
+        """``display(human)`` shows the card."""
         return self.widget._repr_mimebundle_(**kwargs)
 
     def on_event(self, event: EventLike) -> None:
         """The agent loop's listener (``PlanRun(listener=human.on_event)``); any thread."""
-        self.review_widget.on_event(event)
+        self.state.on_event(event)
 
     async def ask(self, questions: list[Question]) -> list[Answer]:
-        if not questions:
-            return []
-        card = QuestionCard(questions, loop=self.loop)
-        self._show(card)
-        return await card.wait_answers()
+        return await self.state.ask(questions)
 
     async def review(self, plan: Plan) -> ReviewDecision:
-        self.review_widget.present(plan)
-        return await self.review_widget.wait_decision()
+        self.state.present(plan)
+        return await self.state.wait_decision()
 
     async def confirm(self, request: ApprovalRequest) -> Confirmation:
-        card = ApprovalCard(request, loop=self.loop)
-        self._show(card)
-        return await card.wait()
+        return await self.state.confirm(request)
+
+    # -- the fallback's forms -------------------------------------------------------
+
+    def _pending(self, change: dict[str, Any]) -> None:
+        """A question or approval opened (show its form) or closed (fold the open one)."""
+        kind = QuestionForm if change["name"] == "questions" else ApprovalForm
+        state = self.state
+        for form in self._forms:
+            if isinstance(form, kind) and not form.locked:
+                answered = state.live and state.history
+                form.close_form(state.history[-1]["text"] if answered else "The run ended.")
+        if change["new"]:
+            self._show(kind(state, change["new"]))
+
+    def _show(self, form: Any) -> None:
+        self._forms.append(form)
+        self.cards.children = (*self.cards.children, form)
 
     @property
     def shown(self) -> Sequence[Any]:
-        """The cards shown so far, oldest first."""
-        return tuple(self.cards.children)
+        """The fallback's forms shown so far, oldest first (none with the native card)."""
+        return tuple(self._forms)
 
     def control(self, css: str) -> Any:
-        """The one enabled control with CSS class ``css`` (e.g. ``jp-plan-allow-once``).
+        """The one enabled fallback control with CSS class ``css`` (e.g. ``jp-plan-deny``).
 
         For kernel tests: nbclient drops the comm messages of widgets a background task
         creates (they belong to an earlier cell), so a test cell prints
@@ -103,9 +134,25 @@ class WidgetHuman:
             raise LookupError(f"{len(found)} enabled controls have the class {css!r}")
         return found[0]
 
-    def _show(self, card: Any) -> None:
-        with self._lock:
-            self.cards.children = (*self.cards.children, card)
+
+def native_frontend() -> bool:
+    """Whether a connected panel draws our native cards (the labextension announced it)."""
+    from jupyter_plan.bridge.locate import default_registry
+
+    return any(NATIVE_CAPABILITY in b.info.capabilities for b in default_registry().bridges())
+
+
+def current_cell_id() -> str | None:
+    """The id of the cell being executed (JupyterLab and Notebook 7 send it), if known."""
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        metadata = kernel.get_parent().get("metadata", {}) if kernel is not None else {}
+    except Exception:  # no kernel, no parent message: nothing to tell
+        return None
+    cell = metadata.get("cellId") if isinstance(metadata, dict) else None
+    return cell if isinstance(cell, str) and cell else None
 
 
 def _tree(widget: Any) -> Iterator[Any]:

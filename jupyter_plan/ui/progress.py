@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from jupyter_plan.models import Usage
+from jupyter_plan.ui.words import activity
 
 
 class EventLike(Protocol):
@@ -22,7 +23,7 @@ class Progress:
     """What the status line shows; :func:`advance` folds loop events into it."""
 
     turn: int = 0
-    activity: str = "starting"
+    activity: str = "Starting"
     tokens: int = 0
     cost_usd: float | None = None
     elapsed: float = 0.0
@@ -32,14 +33,11 @@ def advance(progress: Progress, event: EventLike, elapsed: float) -> Progress:
     data: Mapping[str, Any] = event.data
     p = replace(progress, turn=max(progress.turn, event.turn), elapsed=elapsed)
     if event.kind == "turn":
-        return replace(p, activity="waiting for the model")
+        return replace(p, activity="Waiting for the model")
     if event.kind == "text":
-        return replace(p, activity="writing")
+        return replace(p, activity="Writing")
     if event.kind == "tool_call":
-        return replace(p, activity=f"running {data.get('name', 'a tool')}")
-    if event.kind == "tool_result":
-        verb = "done" if data.get("ok", True) else "failed"
-        return replace(p, activity=f"{data.get('name', 'tool')} {verb}")
+        return replace(p, activity=activity(str(data.get("name", "")), data.get("arguments")))
     if event.kind == "usage":
         usage = Usage.model_validate(data.get("usage", {}))
         return replace(p, tokens=usage.total_tokens, cost_usd=usage.cost_usd)
@@ -52,7 +50,7 @@ def _clock(seconds: float) -> str:
 
 
 def status_text(progress: Progress) -> str:
-    """``Turn 3 · running read_cell · 1,234 tokens · $0.0123 · 0:42``."""
+    """``Turn 3 · Reading cells · 1,234 tokens · $0.0123 · 0:42``."""
     parts = [f"Turn {progress.turn}", progress.activity, f"{progress.tokens:,} tokens"]
     if progress.cost_usd is not None:
         parts.append(f"${progress.cost_usd:.4f}")

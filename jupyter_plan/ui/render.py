@@ -26,6 +26,7 @@ from jupyter_plan.models import (
     ReviewDecision,
     Usage,
 )
+from jupyter_plan.ui.words import ApprovalWords
 
 PLAN_MIME = "application/vnd.jupyter-plan+json"
 PLAN_MIME_VERSION = 1
@@ -243,8 +244,17 @@ def plan_json(plan: Plan, *, file: str | None = None) -> dict[str, Any]:
         "created": plan.created.isoformat(),
         "updated": plan.updated.isoformat(),
         "markdown": plan.markdown,
+        "previous": _previous(plan),
         "file": file,
     }
+
+
+def _previous(plan: Plan) -> dict[str, Any] | None:
+    """The revision before the latest and the feedback that led on: what Iterate changed."""
+    if len(plan.revisions) < 2:
+        return None
+    before, latest = plan.revisions[-2], plan.revisions[-1]
+    return {"revision": before.number, "markdown": before.markdown, "feedback": latest.feedback}
 
 
 def plan_bundle(plan: Plan, *, file: str | None = None) -> dict[str, Any]:
@@ -273,6 +283,7 @@ PLAN_JSON_SCHEMA: dict[str, Any] = {
         "usage": {"type": "object", "required": ["prompt_tokens", "completion_tokens"]},
         "notebook_path": _STR_OR_NULL,
         "markdown": _STR,
+        "previous": {"type": ["object", "null"]},
         "file": _STR_OR_NULL,
     },
 }  # fmt: skip
@@ -325,15 +336,16 @@ def preview_html(request: ApprovalRequest) -> str:
     return f'<div class="jp-plan-text">{esc(request.preview)}</div>' if request.preview else ""
 
 
-def approval_html(request: ApprovalRequest) -> str:
-    """The head of an approval card: tool, why the policy asks, which rule, and the arguments."""
+def approval_html(request: ApprovalRequest, words: ApprovalWords | None = None) -> str:
+    """The head of an approval card: what would happen, where, for which step; the asking
+    rule once, in a details line, with the raw arguments."""
     rule = request.rule or "no rule matched: asking is the default"
     args = json.dumps(request.args, indent=2, sort_keys=True, default=str)
+    title = words.sentence() if words else f"Allow {request.tool}?"
     return (
-        f'<div class="jp-plan-card-title">Allow <code>{esc(request.tool)}</code>?</div>'
-        f'<div class="jp-plan-reason">{esc(request.reason)}</div>'
-        f'<div class="jp-plan-rule">Rule: {esc(rule)}</div>'
-        f"<details><summary>Arguments</summary>"
+        f'<div class="jp-plan-card-title">{esc(title)}</div>'
+        f'<details class="jp-plan-rule"><summary>Why you are asked: {esc(request.reason)}'
+        f"</summary>Rule: {esc(rule)} · tool <code>{esc(request.tool)}</code>"
         f'<pre class="jp-plan-code">{esc(args)}</pre></details>'
     )
 

@@ -282,13 +282,43 @@ export const HANDLERS: { [op: string]: Handler } = {
       throw new BridgeError(`no checkpoint ${JSON.stringify(token)} in this notebook`);
     }
     const copy = cells.map(c => JSON.parse(JSON.stringify(c)) as SharedCell.Cell);
-    oneStep(model, () => {
-      model.deleteCellRange(0, model.cells.length);
-      model.insertCells(0, copy);
-    });
+    oneStep(model, () => restoreCells(model, copy));
     return null;
   }
 };
+
+/**
+ * Make the notebook's cells `wanted`, touching only what differs: a cell that is as it was
+ * stays the same cell object, so its outputs keep their display ids (a later update of the
+ * plan's output still finds it) and its widgets are not redrawn.
+ */
+export function restoreCells(model: ISharedNotebook, wanted: SharedCell.Cell[]): void {
+  // model.cells is only brought up to date when the transaction ends: track it here
+  const now = model.cells.map(c => ({ id: c.id, json: JSON.stringify(c.toJSON()) }));
+  const keep = new Set(wanted.map(c => c.id as string));
+  for (let i = now.length - 1; i >= 0; i--) {
+    if (!keep.has(now[i].id)) {
+      model.deleteCell(i);
+      now.splice(i, 1);
+    }
+  }
+  wanted.forEach((cell, i) => {
+    const json = JSON.stringify(cell);
+    if (now[i] && now[i].id === cell.id && now[i].json === json) {
+      return;
+    }
+    const at = now.findIndex(c => c.id === cell.id);
+    if (at >= 0) {
+      model.deleteCell(at);
+      now.splice(at, 1);
+    }
+    model.insertCell(i, cell);
+    now.splice(i, 0, { id: cell.id as string, json });
+  });
+  if (now.length > wanted.length) {
+    model.deleteCellRange(wanted.length, now.length);
+  }
+}
 
 /** The reply to one kernel request; never throws. */
 export async function handleRequest(host: INotebookHost, request: IRequest): Promise<IReply> {

@@ -4,14 +4,20 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { IPlanBridges, PlanBridges } from './bridge';
+import { provideServices } from './cards/services';
 import { CommandIDs, addCommands } from './commands';
 import { openPlanFile } from './planview';
 import { PlansSidebar } from './sidebar';
 import { ModeStatus } from './statusbar';
+import { enableCapability } from './protocol';
+import { MODULE_NAME, MODULE_VERSION, RunCardModel, RunCardView, setCellLocator } from './widget';
 
 /**
  * The live bridge: one `jupyter_plan` comm per notebook panel.
@@ -30,6 +36,55 @@ const bridgePlugin: JupyterFrontEndPlugin<IPlanBridges> = {
 /**
  * The Plans sidebar, the status bar item, the palette commands and the settings.
  */
+/**
+ * The native run cards: the kernel's `RunCard` widgets drawn by the shared React cards, with
+ * JupyterLab's rendermime (sanitised Markdown) and CodeMirror (highlighted code). Panels
+ * announce the `cards` capability only once this is registered, so a kernel never shows a
+ * card this frontend cannot draw.
+ */
+const cardsPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-plan:cards',
+  description: 'Draws plan, question, approval and build cards natively.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [IJupyterWidgetRegistry, IRenderMimeRegistry, IEditorLanguageRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    widgets: IJupyterWidgetRegistry | null,
+    rendermime: IRenderMimeRegistry | null,
+    languages: IEditorLanguageRegistry | null
+  ): void => {
+    provideServices({
+      sanitizer: rendermime?.sanitizer,
+      markdownParser: rendermime?.markdownParser,
+      latexTypesetter: rendermime?.latexTypesetter,
+      linkHandler: rendermime?.linkHandler,
+      languages
+    });
+    setCellLocator((el, cellId) => {
+      let found: string | null = null;
+      tracker.forEach(panel => {
+        if (found === null && panel.node.contains(el)) {
+          const index = panel.content.widgets.findIndex(w => w.model.id === cellId);
+          found = index >= 0 ? `cell ${index + 1}` : null;
+        }
+      });
+      return found;
+    });
+    if (!widgets) {
+      console.warn('jupyter-plan: no widget manager (jupyterlab_widgets): cards fall back');
+      return;
+    }
+    widgets.registerWidget({
+      name: MODULE_NAME,
+      version: MODULE_VERSION,
+      exports: { RunCardModel, RunCardView }
+    });
+    enableCapability('cards');
+  }
+};
+
 const uiPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-plan:plugin',
   description: 'Plan Mode for Jupyter: the Plans sidebar, mode indicator and commands.',
@@ -51,6 +106,9 @@ const uiPlugin: JupyterFrontEndPlugin<void> = {
     let rank = 600;
     let showStatus = true;
     addCommands(app, tracker, bridges, sidebar.id, palette);
+    // the palette's run actions follow the plans' states
+    const refresh = () => app.commands.notifyCommandChanged();
+    bridges.added.connect((_, bridge) => bridge.model.changed.connect(refresh));
 
     const place = () => app.shell.add(sidebar, 'left', { rank });
     let status: ModeStatus | null = null;
@@ -92,7 +150,7 @@ const uiPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-const plugins: JupyterFrontEndPlugin<unknown>[] = [bridgePlugin, uiPlugin];
+const plugins: JupyterFrontEndPlugin<unknown>[] = [bridgePlugin, cardsPlugin, uiPlugin];
 
 export default plugins;
 export * from './protocol';

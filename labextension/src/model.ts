@@ -13,6 +13,7 @@ import {
   KernelMode,
   JSONObject,
   PLAN_MIME,
+  RunAction,
   isObject,
   isPlanJSON
 } from './protocol';
@@ -53,9 +54,53 @@ export function isKernelMode(value: unknown): value is KernelMode {
   return value === null || value === 'yolo' || isApprovalMode(value);
 }
 
-/** How a mode reads in the status bar and the switcher. */
+/** How a mode reads in the status bar and the switcher (as jupyter_plan/ui/phases.py). */
 export function modeLabel(mode: KernelMode): string {
-  return mode ?? 'as approved';
+  switch (mode) {
+    case 'default':
+      return 'Review each edit';
+    case 'auto_edit':
+      return 'Auto-accept edits';
+    case 'plan':
+      return 'Read-only (plan)';
+    case 'yolo':
+      return 'Allow everything (yolo)';
+    default:
+      return 'As approved';
+  }
+}
+
+/** What waits for the person in a plan's run, in words (null: nothing). */
+export function waiting(plan: IPlanJSON): string | null {
+  const run = plan.run;
+  if (!run) {
+    return null;
+  }
+  if (run.pending.questions > 0) {
+    return run.pending.questions === 1 ? 'A question waits for you' : `${run.pending.questions} questions wait for you`;
+  }
+  if (run.pending.approval) {
+    return 'An approval waits for you';
+  }
+  if (run.phase === 'awaiting_review') {
+    return 'Awaiting your review';
+  }
+  return null;
+}
+
+/** The actions a plan offers: its run's, or (no run in this kernel) build a saved plan. */
+export function entryActions(entry: IPlanEntry): RunAction[] {
+  const run = entry.plan.run;
+  if (run) {
+    return run.actions;
+  }
+  if (!entry.live) {
+    return [];
+  }
+  if (entry.plan.status === 'approved') {
+    return ['build'];
+  }
+  return entry.plan.status === 'built' ? ['rebuild'] : [];
 }
 
 /** Whether a server path has a segment JupyterLab treats as hidden (`.name`). */
@@ -166,8 +211,9 @@ export class PlansModel {
       const saved = this._saved.get(id);
       out.set(id, { plan, cellId: saved?.cellId ?? null, live: true });
     }
+    // drafts (a run with no plan yet) have no date: they are the newest
     return [...out.values()].sort((a, b) =>
-      (a.plan.created ?? '').localeCompare(b.plan.created ?? '')
+      (a.plan.created ?? '\uffff').localeCompare(b.plan.created ?? '\uffff')
     );
   }
 

@@ -7,7 +7,16 @@ import type { JSONObject, JSONValue, PartialJSONValue } from '@lumino/coreutils'
 export const TARGET = 'jupyter_plan';
 export const PROTOCOL_VERSION = 1;
 export const PLAN_MIME = 'application/vnd.jupyter-plan+json';
+/** What every panel can do for the kernel; `cards` joins once the card views are registered. */
 export const CAPABILITIES = ['edit', 'run', 'checkpoint'];
+
+/** Announce a capability in the panels' open data from now on (`cards`: this frontend draws
+ * the kernel's run cards natively, the `jupyter-plan` widget views). */
+export function enableCapability(name: string): void {
+  if (!CAPABILITIES.includes(name)) {
+    CAPABILITIES.push(name);
+  }
+}
 
 /** The modes the switcher cycles through. */
 export type ApprovalMode = 'default' | 'auto_edit' | 'plan';
@@ -79,7 +88,14 @@ export interface IPlanStep {
   title: string;
   status: 'pending' | 'in_progress' | 'done' | 'failed' | 'skipped';
   description?: string;
+  verification?: string;
   note?: string | null;
+}
+
+export interface IApproach {
+  title: string;
+  summary?: string;
+  recommended?: boolean;
 }
 
 export type PlanStatus =
@@ -112,8 +128,95 @@ export interface IPlanJSON {
   created?: string;
   updated?: string;
   markdown?: string;
+  approaches?: IApproach[];
+  chosen_approach?: string | null;
+  questions?: Array<{ header: string; question: string; answer: string }>;
+  /** The revision before the latest, and the feedback that led on (what Iterate changed). */
+  previous?: { revision: number; markdown: string; feedback?: string | null } | null;
   /** The plan's Markdown file, relative to the notebook's folder. */
   file?: string | null;
+  /** The plan's live run in this kernel (phase, valid actions, what waits for the person). */
+  run?: IRunSummary;
+}
+
+/** The actions a run may offer (jupyter_plan/ui/phases.py). */
+export type RunAction =
+  | 'approve_auto_edit'
+  | 'approve_default'
+  | 'iterate'
+  | 'reject'
+  | 'stop'
+  | 'retry'
+  | 'resume'
+  | 'build'
+  | 'undo'
+  | 'rebuild';
+
+export interface IRunError {
+  message: string;
+  fix?: string;
+  details?: string;
+}
+
+/** A live run as the sidebar lists it (jupyter_plan/ui/snapshot.py run_summary). */
+export interface IRunSummary {
+  key: string;
+  kind: 'plan' | 'build';
+  cell_id: string | null;
+  phase: string;
+  label: string;
+  live: boolean;
+  actions: RunAction[];
+  pending: { questions: number; approval: boolean };
+  activity?: string;
+  error: IRunError | null;
+}
+
+export interface IQuestion {
+  question: string;
+  header: string;
+  type: 'choice' | 'text' | 'yesno';
+  options: Array<{ label: string; description?: string }>;
+  multiSelect?: boolean;
+}
+
+export interface IApprovalRequest {
+  tool: string;
+  args: JSONObject;
+  reason: string;
+  rule: string | null;
+  preview: string;
+  preview_kind: 'diff' | 'code' | 'command' | 'text';
+  what: string;
+  where: string;
+  step: string;
+  language: string;
+  sentence: string;
+}
+
+/** A run card's whole state (jupyter_plan/ui/snapshot.py card_state). */
+export interface ICardState extends IRunSummary {
+  version: number;
+  title: string;
+  plan: IPlanJSON | null;
+  progress: {
+    turn: number;
+    activity: string;
+    tokens: number;
+    cost_usd: number | null;
+    elapsed: number;
+    running: boolean;
+  };
+  narration: string;
+  questions: IQuestion[];
+  approval: IApprovalRequest | null;
+  history: Array<{ kind: string; text: string }>;
+  summary: string;
+  message: string;
+  refused: string[];
+  handed_over: boolean;
+  action_labels: { [action: string]: string };
+  confirm: RunAction[];
 }
 
 /** A protocol error: answered as `{type, message}` (plus `cell_id` for CellNotFound). */

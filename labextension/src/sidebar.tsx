@@ -1,39 +1,28 @@
 /**
- * The Plans sidebar: the plans of the active notebook (live and saved), with Approve
- * (two build modes), Iterate, Build and Reject sending the frontend → kernel ops, and
- * the approval mode switcher. The view follows the active notebook; the model is the
- * notebook's PlansModel.
+ * The Plans sidebar: the plans of the active notebook (live and saved) drawn with the same
+ * components as the cards, each with a badge when a question or an approval waits, and
+ * exactly the actions its run offers now; plus the approval-mode switcher. The view follows
+ * the active notebook; the model is the notebook's PlansModel.
  */
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { IPlanBridges, PanelBridge } from './bridge';
-import { PlanCard } from './card';
+import { ActionBar } from './cards/actions';
+import { ErrorNotice } from './cards/error';
+import { PlanHeader, StepList } from './cards/plan';
 import { planIcon } from './icon';
-import { IPlanEntry, PlansModel, planFilePath } from './model';
-import { APPROVAL_MODES, ApprovalMode, BuildMode, IPlanJSON, JSONObject } from './protocol';
+import { IPlanEntry, PlansModel, entryActions, planFilePath, waiting } from './model';
+import { APPROVAL_MODES, ApprovalMode, IPlanJSON, JSONObject, RunAction } from './protocol';
 
+/** The approval modes, named as everywhere else (jupyter_plan/ui/phases.py MODE_LABELS). */
 export const MODE_LABELS: { [mode in ApprovalMode | 'yolo' | 'unset']: string } = {
-  default: 'default (ask before edits)',
-  auto_edit: 'auto-edit',
-  plan: 'plan (read-only)',
-  yolo: 'yolo (set by %plan mode)',
-  unset: 'as approved (per plan)'
+  default: 'Review each edit',
+  auto_edit: 'Auto-accept edits',
+  plan: 'Read-only (plan)',
+  yolo: 'Allow everything (yolo)',
+  unset: 'As approved (per plan)'
 };
-
-/** Send a frontend → kernel op and report failure to the person. */
-export async function send(
-  bridge: PanelBridge,
-  op: string,
-  args: JSONObject,
-  onError: (message: string) => void
-): Promise<void> {
-  try {
-    await bridge.request(op, args);
-  } catch (error) {
-    onError(error instanceof Error ? error.message : String(error));
-  }
-}
 
 /** Ask the kernel to switch mode; the model follows the kernel's answer. */
 export async function setMode(bridge: PanelBridge, mode: ApprovalMode): Promise<void> {
@@ -41,37 +30,62 @@ export async function setMode(bridge: PanelBridge, mode: ApprovalMode): Promise<
   bridge.model.mode = mode;
 }
 
+/** Do `action` on a plan of `bridge`'s notebook, as the sidebar and the palette do. */
+export async function perform(
+  bridge: PanelBridge,
+  entry: IPlanEntry,
+  action: RunAction,
+  args: JSONObject = {}
+): Promise<void> {
+  const id = entry.plan.id;
+  if (!entry.plan.run) {
+    // a plan of this notebook with no run in this kernel: it can still be built
+    await bridge.request('build', { plan_id: id, rebuild: action === 'rebuild' });
+    return;
+  }
+  await bridge.request('act', { plan_id: id, action, ...args });
+}
+
 interface IPlanItemProps {
   entry: IPlanEntry;
-  pending: boolean;
   connected: boolean;
   /** The plan's Markdown file (a server path), when JupyterLab can open it. */
   file: string | null;
   onOpenFile: (path: string, plan: IPlanJSON) => void;
   onSelect: () => void;
-  onOp: (op: string, args: JSONObject) => void;
+  onAction: (action: RunAction, args?: JSONObject) => void;
 }
 
 function PlanItem(props: IPlanItemProps): JSX.Element {
-  const { entry, connected, onOp } = props;
-  const [feedback, setFeedback] = React.useState('');
-  const [iterating, setIterating] = React.useState(false);
+  const { entry, connected } = props;
   const plan = entry.plan;
-  const id = plan.id;
-  const reviewable = plan.status === 'awaiting_review' || plan.status === 'drafting';
-  const approve = (mode: BuildMode) => onOp('approve', { plan_id: id, build_mode: mode });
+  const run = plan.run;
+  const wait = waiting(plan);
+  const actions = connected ? entryActions(entry) : [];
   return (
-    <li className={`jp-plan-item${props.pending ? ' jp-plan-item-pending' : ''}`}>
+    <li
+      className={`jp-plan-item${wait ? ' jp-plan-item-pending' : ''}`}
+      data-plan-id={plan.id}
+    >
       <div
-        className="jp-plan-item-select"
+        className="jp-plan-card jp-plan-item-card"
+        data-plan-id={plan.id}
         role="button"
         tabIndex={0}
-        title={entry.cellId ? 'Go to the %%plan cell' : ''}
+        title={entry.cellId || run?.cell_id ? 'Go to the cell of this plan' : ''}
         onClick={props.onSelect}
         onKeyDown={e => (e.key === 'Enter' ? props.onSelect() : undefined)}
       >
-        <PlanCard plan={plan} />
+        <PlanHeader plan={plan} phase={run?.phase} phaseLabel={run?.label} />
+        {wait && (
+          <div className="jp-plan-badge" role="status">
+            {wait}
+          </div>
+        )}
+        {run?.live && run.activity && <div className="jp-plan-activity">{run.activity}</div>}
+        {plan.steps.length > 0 && <StepList steps={plan.steps} detailed={false} />}
       </div>
+      {run?.error && <ErrorNotice error={run.error} stopped={run.phase === 'stopped'} />}
       {!entry.live && <div className="jp-plan-item-saved">saved in the notebook</div>}
       {props.file && (
         <a
@@ -86,63 +100,8 @@ function PlanItem(props: IPlanItemProps): JSX.Element {
           Open the plan file
         </a>
       )}
-      {connected && entry.live && (
-        <div className="jp-plan-actions">
-          {reviewable && (
-            <>
-              <button
-                className="jp-mod-styled jp-mod-accept jp-plan-approve-auto"
-                onClick={() => approve('auto_edit')}
-              >
-                Approve (auto-edit)
-              </button>
-              <button
-                className="jp-mod-styled jp-plan-approve-review"
-                onClick={() => approve('default')}
-              >
-                Approve (review edits)
-              </button>
-              <button className="jp-mod-styled jp-plan-iterate" onClick={() => setIterating(!iterating)}>
-                Iterate
-              </button>
-              <button
-                className="jp-mod-styled jp-mod-warn jp-plan-reject"
-                onClick={() => onOp('reject', { plan_id: id })}
-              >
-                Reject
-              </button>
-            </>
-          )}
-          {plan.status === 'approved' && (
-            <button
-              className="jp-mod-styled jp-mod-accept jp-plan-build"
-              onClick={() => onOp('build', { plan_id: id })}
-            >
-              Build
-            </button>
-          )}
-        </div>
-      )}
-      {iterating && (
-        <div className="jp-plan-feedback">
-          <textarea
-            className="jp-plan-feedback-text"
-            placeholder="What should change?"
-            value={feedback}
-            onChange={e => setFeedback(e.target.value)}
-          />
-          <button
-            className="jp-mod-styled jp-mod-accept jp-plan-feedback-send"
-            disabled={!feedback.trim()}
-            onClick={() => {
-              onOp('iterate', { plan_id: id, feedback: feedback.trim() });
-              setFeedback('');
-              setIterating(false);
-            }}
-          >
-            Send feedback
-          </button>
-        </div>
+      {actions.length > 0 && (
+        <ActionBar actions={actions} what={plan.title} onAction={props.onAction} compact />
       )}
     </li>
   );
@@ -185,32 +144,36 @@ export class PlansSidebar extends ReactWidget {
       next.model.changed.connect(this._changed, this);
       next.model.modeChanged.connect(this._changed, this);
     }
-    this.update();
+    this._changed();
   }
 
   private _changed(): void {
+    const count = this._bridge?.model.plans.filter(e => waiting(e.plan)).length ?? 0;
+    this.title.caption = count ? `Plans (${count} waiting for you)` : 'Plans';
+    this.title.className = count ? 'jp-plan-tab-waiting' : '';
     this.update();
   }
 
-  private _op(op: string, args: JSONObject): void {
+  private _act(entry: IPlanEntry, action: RunAction, args?: JSONObject): void {
     const bridge = this._bridge;
     if (!bridge) {
       return;
     }
     this._error = null;
-    void send(bridge, op, args, message => {
-      this._error = message;
+    perform(bridge, entry, action, args).catch((error: Error) => {
+      this._error = error.message;
       this.update();
     });
   }
 
   private _select(entry: IPlanEntry): void {
     const bridge = this._bridge;
-    if (!bridge || !entry.cellId) {
+    const cellId = entry.cellId ?? entry.plan.run?.cell_id;
+    if (!bridge || !cellId) {
       return;
     }
     const notebook = bridge.panel.content;
-    const index = notebook.widgets.findIndex(w => w.model.id === entry.cellId);
+    const index = notebook.widgets.findIndex(w => w.model.id === cellId);
     if (index >= 0) {
       notebook.activeCellIndex = index;
       void notebook.scrollToCell(notebook.widgets[index]);
@@ -233,9 +196,9 @@ export class PlansSidebar extends ReactWidget {
             {bridge.path}
           </span>
           <label className="jp-plan-mode">
-            Mode{' '}
+            Approval mode{' '}
             <select
-              className="jp-plan-mode-select"
+              className="jp-plan-mode-select jp-mod-styled"
               value={model.mode ?? 'unset'}
               disabled={!connected}
               onChange={e => {
@@ -265,27 +228,30 @@ export class PlansSidebar extends ReactWidget {
           </label>
         </div>
         <div className={`jp-plan-connection jp-plan-connection-${connection.kind}`}>
-          {connection.kind === 'connected' && 'live: connected to the kernel'}
-          {connection.kind === 'connecting' && 'connecting to the kernel…'}
+          {connection.kind === 'connected' && 'Live: connected to the kernel'}
+          {connection.kind === 'connecting' && 'Connecting to the kernel…'}
           {connection.kind === 'disconnected' &&
-            'not connected (run %load_ext jupyter_plan in this notebook)'}
-          {connection.kind === 'refused' && `refused: ${connection.message}`}
+            'Not connected: run %load_ext jupyter_plan in this notebook'}
+          {connection.kind === 'refused' && `Refused: ${connection.message}`}
         </div>
-        {this._error && <div className="jp-plan-error">{this._error}</div>}
+        {this._error && (
+          <div className="jp-plan-notice jp-plan-error" role="alert">
+            {this._error}
+          </div>
+        )}
         {plans.length === 0 ? (
           <div className="jp-plan-empty">No plans yet: run a %%plan cell.</div>
         ) : (
-          <ul className="jp-plan-list">
+          <ul className="jp-plan-list" aria-label="Plans of this notebook">
             {plans.map(entry => (
               <PlanItem
                 key={entry.plan.id}
                 entry={entry}
-                pending={model.pendingApproval === entry.plan.id}
                 connected={connected}
                 file={planFilePath(bridge.path, entry.plan.file)}
                 onOpenFile={this._openFile}
                 onSelect={() => this._select(entry)}
-                onOp={(op, args) => this._op(op, args)}
+                onAction={(action, args) => this._act(entry, action, args)}
               />
             ))}
           </ul>

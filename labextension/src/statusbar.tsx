@@ -1,5 +1,7 @@
 /**
- * The status bar item: the approval mode of the active notebook; a click cycles it.
+ * The status bar item: the approval mode of the active notebook's kernel, named as in the
+ * sidebar and the cards. A click, Enter or Space cycles it; it is a button to assistive
+ * technology and reachable with Tab.
  */
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ReactWidget } from '@jupyterlab/ui-components';
@@ -39,13 +41,24 @@ export class ModeStatus extends ReactWidget {
     if (!bridge || !bridge.connected) {
       return null;
     }
+    const mode = bridge.model.mode;
+    const label = modeLabel(mode);
     return (
       <span
-        className={`jp-plan-statusbar-mode jp-plan-mode-${bridge.model.mode ?? 'unset'}`}
-        title="Plan approval mode for %build (click to cycle)"
+        className={`jp-plan-statusbar-mode jp-plan-mode-${mode ?? 'unset'}`}
+        role="button"
+        tabIndex={0}
+        aria-label={`Approval mode for %build: ${label}. Activate to switch to the next mode.`}
+        title="Approval mode for %build (click, Enter or Space to switch)"
         onClick={this._onClick}
+        onKeyDown={e => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            this._onClick();
+          }
+        }}
       >
-        Plan: {modeLabel(bridge.model.mode)}
+        Approval: {label}
       </span>
     );
   }

@@ -123,9 +123,9 @@ def test_plan_build_undo_with_rtc(lab: LabPage, fake_model: SwappableResponder) 
     # Approve in the sidebar; the cell's widget follows.
     item = lab.plan_item(PLAN_ID)
     item.locator(".jp-plan-status-awaiting_review").wait_for()
-    item.locator("button.jp-plan-approve-auto").click()
+    item.locator("button.jp-plan-act-approve_auto_edit").click()
     item.locator(".jp-plan-status-approved").wait_for()
-    plan_cell.locator(".jp-plan-outcome-view", has_text="Approved").wait_for()
+    plan_cell.locator(".jp-plan-history", has_text="Approved").wait_for()
     lab.wait_idle()
 
     # %build inserts the summary cell and runs it, in this page's (collaborative) notebook.

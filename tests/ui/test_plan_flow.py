@@ -2,7 +2,7 @@
 
 ``%%plan`` runs live (the lab extension is connected; no JUPYTER_PLAN_INTERACTIVE), the fake
 model asks a question and the card is answered by clicking; the plan appears in the sidebar
-and is approved there (Approve (auto-edit)); ``%build`` inserts and runs a cell in the open
+and is approved there (Approve — auto-accept edits); ``%build`` inserts and runs a cell in the open
 notebook, ticks the step off and the sidebar shows the plan built; ``%build --undo`` puts
 the notebook back as it was when the build started.
 """
@@ -44,12 +44,12 @@ def test_plan_answer_approve_in_sidebar_build_undo(
         item.get_attribute("class")
     )
     lab.screenshot("-review")
-    item.locator("button.jp-plan-approve-auto").click()
+    item.locator("button.jp-plan-act-approve_auto_edit").click()
     item.locator(".jp-plan-status-approved").wait_for()
     # The same decision in the cell's widget, and the plan's output in the cell.
-    plan_cell.locator(".jp-plan-outcome-view", has_text="Approved").wait_for()
+    plan_cell.locator(".jp-plan-history", has_text="Approved").wait_for()
     plan_cell.locator(".jp-plan-rendered .jp-plan-card").wait_for()
-    assert "auto-edit" in item.inner_text()
+    assert "Auto-accept edits" in item.inner_text()
     lab.wait_idle()
 
     # %build inserts the summary cell and runs it, in this page's notebook.

@@ -7,8 +7,8 @@ kernel sent back are shown in the cell (the model's answer quotes its tool resul
 
 (4) The approval mode: set in the sidebar's switcher → ``%plan mode`` prints it; set by
 ``%plan mode auto_edit`` → the switcher and the status bar item show it; the palette command
-"Plan: cycle approval mode" and a click on the status bar item cycle it, and the kernel
-agrees.
+"Plan: switch the approval mode", a click and the keys on the status bar item cycle it, and
+the kernel agrees.
 """
 
 from __future__ import annotations
@@ -65,9 +65,11 @@ def test_plan_mode_refuses_edits_and_shows_it(lab: LabPage, fake_model: Swappabl
     assert "unknown tool 'insert_cell'" in shown, shown
     assert re.search(r"outside|escape|not allowed|refus", shown, re.I), shown
     # ...and the widget itself lists them, whatever the model chooses to say.
-    refused = cell.locator(".jp-plan-refused-view").inner_text()
-    assert "Refused: insert_cell: Error: unknown tool" in refused, refused
-    assert "Refused: write_file: Denied by policy: Plan mode writes only inside" in refused
+    refused = cell.locator("details.jp-plan-refused")
+    refused.locator("summary").click()  # "Refused calls: 2", opened as a person would
+    shown = refused.inner_text()
+    assert "insert_cell: Error: unknown tool" in shown, shown
+    assert "write_file: Denied by policy: Plan mode writes only inside" in shown
     assert fake_model.remaining == 0
     # The notebook is unchanged: the same cells (the %%plan one filled in), no agent edit.
     after = lab.cell_sources()
@@ -94,16 +96,24 @@ def kernel_mode(lab: LabPage) -> str:
     return out.removeprefix("approval mode for %build: ")
 
 
-def wait_mode(lab: LabPage, mode: str, label: str | None = None) -> None:
-    """The switcher is at ``mode`` and the status bar item reads ``Plan: label``."""
+LABELS = {
+    "unset": "As approved",
+    "default": "Review each edit",
+    "auto_edit": "Auto-accept edits",
+    "plan": "Read-only (plan)",
+}
+
+
+def wait_mode(lab: LabPage, mode: str) -> None:
+    """The switcher is at ``mode`` and the status bar item names it as the switcher does."""
     lab.page.wait_for_function(
         """([mode, label]) => {
             const select = document.querySelector('#jupyter-plan-sidebar .jp-plan-mode-select');
             const status = document.querySelector('#jp-main-statusbar .jp-plan-statusbar-mode');
             return select && select.value === mode && status
-              && status.textContent.trim() === 'Plan: ' + label;
+              && status.textContent.trim() === 'Approval: ' + label;
         }""",
-        arg=[mode, label or mode],
+        arg=[mode, LABELS[mode]],
     )
 
 
@@ -121,7 +131,7 @@ def test_mode_switcher_status_bar_and_magic_agree(lab: LabPage) -> None:
     switcher = lab.sidebar.locator("select.jp-plan-mode-select")
 
     # Unset at first: each build uses the mode chosen when its plan was approved.
-    wait_mode(lab, "unset", "as approved")
+    wait_mode(lab, "unset")
     assert kernel_mode(lab) == "the mode chosen at approval"
 
     # The switcher sets the kernel's mode.
@@ -136,13 +146,23 @@ def test_mode_switcher_status_bar_and_magic_agree(lab: LabPage) -> None:
     assert kernel_mode(lab) == "auto_edit"
 
     # The palette command cycles it (auto_edit → plan), and the kernel agrees.
-    lab.palette("Plan: cycle approval mode")
+    lab.palette("Plan: switch the approval mode")
     wait_mode(lab, "plan")
     assert kernel_mode(lab) == "plan"
 
-    # A click on the status bar item cycles it too (plan → default).
+    # A click on the status bar item cycles it too (plan → default), and so do the keys:
+    # it is a button with a name, reachable with Tab.
     lab.status_mode.click()
     wait_mode(lab, "default")
     assert kernel_mode(lab) == "default"
+    item = lab.status_mode
+    assert item.get_attribute("role") == "button" and item.get_attribute("tabindex") == "0"
+    assert "Approval mode for %build: Review each edit" in str(item.get_attribute("aria-label"))
+    item.focus()
+    lab.page.keyboard.press("Enter")
+    wait_mode(lab, "auto_edit")
+    lab.page.keyboard.press("Space")
+    wait_mode(lab, "plan")
+    assert kernel_mode(lab) == "plan"
     lab.screenshot()
     assert not lab.page_errors, lab.page_errors

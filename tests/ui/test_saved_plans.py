@@ -34,7 +34,7 @@ def test_saved_plan_renders_and_is_listed_without_a_kernel(
     cell = lab.run_cell(f"%%plan --id {PLAN_ID}\nSummarise revenue by region")
 
     # Approve in the cell's review widget; the output then carries the plan.
-    approve = cell.locator("button.jp-plan-approve-auto_edit")
+    approve = cell.locator("button.jp-plan-act-approve_auto_edit")
     approve.wait_for(state="visible")
     approve.click()  # Playwright waits until it is enabled (the plan is presented)
     card = cell.locator(".jp-plan-rendered .jp-plan-card")

@@ -190,22 +190,22 @@ def test_schema_rejects_a_broken_bundle() -> None:
 # -- the status line --------------------------------------------------------------------
 
 EVENTS = [
-    (LoopEvent("turn", 1, {"elapsed": 0.0}), 0.0, "Turn 1 · waiting for the model · 0 tokens · 0s"),
-    (LoopEvent("text", 1, {"delta": "Let"}), 1.0, "Turn 1 · writing · 0 tokens · 1s"),
+    (LoopEvent("turn", 1, {"elapsed": 0.0}), 0.0, "Turn 1 · Waiting for the model · 0 tokens · 0s"),
+    (LoopEvent("text", 1, {"delta": "Let"}), 1.0, "Turn 1 · Writing · 0 tokens · 1s"),
     (
         LoopEvent("usage", 1, {"usage": {"prompt_tokens": 1000, "completion_tokens": 234}}),
         2.0,
-        "Turn 1 · writing · 1,234 tokens · 2s",
+        "Turn 1 · Writing · 1,234 tokens · 2s",
     ),
     (
-        LoopEvent("tool_call", 1, {"name": "read_cell", "arguments": "{}"}),
+        LoopEvent("tool_call", 1, {"name": "inspect_variable", "arguments": '{"name": "sales"}'}),
         3.5,
-        "Turn 1 · running read_cell · 1,234 tokens · 3s",
+        "Turn 1 · Inspecting `sales` · 1,234 tokens · 3s",
     ),
     (
-        LoopEvent("tool_result", 1, {"name": "read_cell", "ok": False}),
+        LoopEvent("tool_result", 1, {"name": "inspect_variable", "ok": False}),
         4.0,
-        "Turn 1 · read_cell failed · 1,234 tokens · 4s",
+        "Turn 1 · Inspecting `sales` · 1,234 tokens · 4s",
     ),
     (
         LoopEvent(
@@ -214,7 +214,7 @@ EVENTS = [
             {"usage": {"prompt_tokens": 2000, "completion_tokens": 500, "cost_usd": 0.01}},
         ),
         75.0,
-        "Turn 2 · read_cell failed · 2,500 tokens · $0.0100 · 1:15",
+        "Turn 2 · Inspecting `sales` · 2,500 tokens · $0.0100 · 1:15",
     ),
 ]
 

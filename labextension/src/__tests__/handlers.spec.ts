@@ -192,6 +192,19 @@ describe('checkpoint / restore_checkpoint', () => {
     expect(sources(host)).toEqual(['x = 1', 'new', 'changed']);
   });
 
+  it('cells that are as they were stay the same cell objects', async () => {
+    const host = three();
+    const { token } = (await ok(host, 'checkpoint')) as { token: string };
+    const first = host.sharedModel.cells[0];
+    const second = host.sharedModel.cells[1];
+    await ok(host, 'insert_cells', { cells: [{ source: 'built' }] });
+    await ok(host, 'replace_cell', { cell_id: 'b', source: 'edited' });
+    await ok(host, 'restore_checkpoint', { token });
+    expect(sources(host)).toEqual(['x = 1', '# title', 'print(x)']);
+    expect(host.sharedModel.cells[0]).toBe(first); // untouched: its outputs keep their ids
+    expect(host.sharedModel.cells[1]).not.toBe(second); // changed: restored as it was
+  });
+
   it('an unknown token is an error and changes nothing', async () => {
     const host = three();
     const reply = await ask(host, 'restore_checkpoint', { token: 'nope' });

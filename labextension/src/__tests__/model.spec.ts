@@ -36,8 +36,9 @@ describe('approval modes', () => {
   it('from unset or yolo, cycling starts at default', () => {
     expect(nextMode(null)).toBe('default');
     expect(nextMode('yolo')).toBe('default');
-    expect(modeLabel(null)).toBe('as approved');
-    expect(modeLabel('yolo')).toBe('yolo');
+    expect(modeLabel(null)).toBe('As approved');
+    expect(modeLabel('yolo')).toBe('Allow everything (yolo)');
+    expect(modeLabel('auto_edit')).toBe('Auto-accept edits');
   });
 
   it('a kernel may report no mode or yolo; a restart forgets the mode', () => {
