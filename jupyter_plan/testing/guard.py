@@ -70,6 +70,19 @@ def _is_ip_literal(host: str | bytes) -> bool:
     return True
 
 
+def _resolve_through_python(stack: ExitStack) -> None:
+    """aiohttp resolves names with c-ares when aiodns is installed: DNS queries the patches
+    above never see. While guarded, it resolves through ``socket.getaddrinfo`` instead."""
+    try:
+        import aiohttp.connector
+        import aiohttp.resolver
+    except ImportError:
+        return
+    threaded = aiohttp.resolver.ThreadedResolver
+    stack.enter_context(mock.patch.object(aiohttp.connector, "DefaultResolver", threaded))
+    stack.enter_context(mock.patch.object(aiohttp.resolver, "DefaultResolver", threaded))
+
+
 class NetworkGuard:
     """Context manager: allow only loopback connections while active; record every refusal."""
 
@@ -123,6 +136,7 @@ class NetworkGuard:
             (socket, "gethostbyname_ex", gethostbyname_ex),
         ):
             stack.enter_context(mock.patch.object(target, name, new))
+        _resolve_through_python(stack)
         self._stack = stack
         return self
 
