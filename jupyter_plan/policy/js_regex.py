@@ -11,6 +11,7 @@ Constructs only Python has (``(?P<n>``, ``(?i)``, possessive ``a*+``) are errors
 
 from __future__ import annotations
 
+import functools
 import re
 
 from jupyter_plan.policy.regex_safety import UnsafeRegex, screen
@@ -26,8 +27,11 @@ _GEMINI_NESTED = re.compile(r"\([^)]*[*+?{][^\n\r\u2028\u2029]*\)[*+?{]")
 _QUANTIFIER = re.compile(r"\{(\d+)(,(\d*))?\}")
 
 
+@functools.lru_cache(maxsize=4096)  # identical patterns (many rules, reloads) compile once
 def compile_js(pattern: str) -> re.Pattern[str]:
-    """Compile a Gemini CLI (JavaScript) pattern, or raise :class:`UnsafeRegex` saying why."""
+    """Compile a Gemini CLI (JavaScript) pattern, or raise :class:`UnsafeRegex` saying why.
+
+    A refused pattern is not cached: it raises again, with the same message."""
     if len(pattern) > MAX_LENGTH:
         raise UnsafeRegex(f"regular expression longer than {MAX_LENGTH} characters")
     if _GEMINI_NESTED.search(pattern):

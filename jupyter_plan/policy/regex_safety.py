@@ -19,6 +19,7 @@ MAX_PATTERN_LENGTH = 2000
 _UNBOUNDED = 100  # a repeat allowing more than this many is treated as unbounded
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
 _JS_NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
+_MAY_REPEAT = re.compile(r"[*+{]")
 
 
 class UnsafeRegex(ValueError):
@@ -42,7 +43,13 @@ def compile_safe(pattern: str) -> re.Pattern[str]:
 
 
 def screen(source: str) -> str | None:
-    """Why the (already valid) Python pattern ``source`` could backtrack catastrophically."""
+    """Why the (already valid) Python pattern ``source`` could backtrack catastrophically.
+
+    Without ``*``, ``+`` or ``{`` a pattern holds no repeat above one (only ``?``), which is
+    all the screen looks for: such patterns (most prefixes and argument patterns) are not
+    parsed a second time."""
+    if not _MAY_REPEAT.search(source):
+        return None
     return _catastrophic(_parser.parse(source).data, inside_unbounded=False, inside_repeat=False)
 
 
