@@ -7,6 +7,7 @@ build and install time: an allowed write to one is asked (denied headless), as G
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -26,6 +27,7 @@ BUILD_FILE_EXTENSIONS = frozenset({".bzl", ".bazel", ".bzlmod", ".mk", ".cmake"}
 _EDIT_WORDS = frozenset({"write", "edit", "replace", "patch", "update", "create", "append", "save"})
 
 
+@functools.lru_cache(maxsize=1024)  # asked on every allowed call: a name's answer is fixed
 def is_file_edit_tool(tool: str) -> bool:
     """Gemini's test: a known edit tool, or a name with an editing word in it."""
     if tool in ("replace", "write_file", "edit"):

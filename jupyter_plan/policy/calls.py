@@ -3,7 +3,6 @@ shell decision)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,9 +36,25 @@ class Hit:
         return Hit(self.decision, self.rule, self.reason, merged, self.boundary)
 
 
+_UNSET: Any = object()
+
+
 class Call:
     """The call: tool, arguments, mode, whether a person is there; its canonical arguments
-    and plan-mode boundary are worked out once, on first use."""
+    and plan-mode boundary are worked out once, on first use (plain slots, not
+    ``cached_property``, which takes a lock on every first read)."""
+
+    __slots__ = (
+        "_boundary",
+        "_canonical",
+        "annotations",
+        "args",
+        "engine",
+        "interactive",
+        "kind",
+        "mode",
+        "tool",
+    )
 
     def __init__(
         self,
@@ -53,17 +68,21 @@ class Call:
     ) -> None:
         self.engine, self.tool, self.args, self.mode = engine, tool, args, mode
         self.interactive, self.kind, self.annotations = interactive, kind, annotations
+        self._boundary: str | None = None if mode is not Mode.PLAN else _UNSET
+        self._canonical: str | None = None
 
-    @functools.cached_property
+    @property
     def boundary(self) -> str | None:
         """Why the call crosses the plan-mode boundary (plan mode only), or None."""
-        if self.mode is not Mode.PLAN:
-            return None
-        return self.engine.plan_protected(self.tool, self.args, self.kind)
+        if self._boundary is _UNSET:
+            self._boundary = self.engine.plan_protected(self.tool, self.args, self.kind)
+        return self._boundary
 
-    @functools.cached_property
+    @property
     def canonical(self) -> str:
-        return canonical_args(self.args)
+        if self._canonical is None:
+            self._canonical = canonical_args(self.args)
+        return self._canonical
 
     def canonical_of(self, args: Mapping[str, Any]) -> str:
         return self.canonical if args is self.args else canonical_args(args)

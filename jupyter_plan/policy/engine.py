@@ -27,6 +27,7 @@ import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from jupyter_plan.policy import matching
@@ -50,8 +51,15 @@ from jupyter_plan.policy.types import (
 )
 
 Auditor = Callable[[PolicyDecision], None]
+_MODES: dict[str, Mode] = {**{m.value: m for m in Mode}, "autoEdit": Mode.AUTO_EDIT}
+_READ_KINDS = frozenset((ToolKind.READ, ToolKind.INTERACT))
+# Gemini's default annotations, shared by every call (read only: never written to).
+_READ_ONLY: Mapping[str, Any] = MappingProxyType({"readOnlyHint": True})
+_NOT_READ_ONLY: Mapping[str, Any] = MappingProxyType({"readOnlyHint": False})
 PATH_ARGS = ("file_path", "path", "dir_path", "notebook_path")
-Candidate = tuple[Rule, bool]  # the rule, and whether Gemini CLI would match its name too
+#: The rule, whether Gemini CLI would match its name too, and whether it has conditions on
+#: the call (mcpName, toolAnnotations, argument patterns) to test at all.
+Candidate = tuple[Rule, bool, bool]
 
 
 def precedence(rule: Rule) -> tuple[int, int, int, int]:
@@ -101,7 +109,10 @@ class PolicyEngine:
                 if matching.applies(rule, mode, interactive):
                     native = matching.name_match(rule, names, server)
                     if native is not None:
-                        found.append((rule, native))
+                        conditional = bool(
+                            rule.mcp_name is not None or rule.tool_annotations or rule.args_patterns
+                        )
+                        found.append((rule, native, conditional))
             hit = self._cache[key] = tuple(found)
         return hit
 
@@ -160,10 +171,10 @@ class PolicyEngine:
     ) -> PolicyDecision:
         """Decide one call. Headless (``interactive=False``), ask_user becomes deny."""
         kind = kind or TOOL_KINDS.get(tool, ToolKind.OTHER)
-        mode = mode if isinstance(mode, Mode) else Mode.parse(mode)
-        args = dict(args or {})
+        mode = _MODES.get(mode) or Mode.parse(mode)
+        args = dict(args) if args else {}
         if annotations is None:
-            annotations = {"readOnlyHint": kind in (ToolKind.READ, ToolKind.INTERACT)}
+            annotations = _READ_ONLY if kind in _READ_KINDS else _NOT_READ_ONLY
         call = Call(self, tool, args, mode, interactive, kind, annotations)
         guarded = self.config_protected(args, kind)
         if guarded:
@@ -192,11 +203,12 @@ class PolicyEngine:
         floor: tuple[Rule, bool] | None = None  # an ask passed over, and if at the boundary
         gemini_pick: Rule | None = None
         found = self.candidates(names, server, call.mode, call.interactive)
-        for index, (rule, native) in enumerate(found):
-            if rule.args_patterns and canonical is None:
-                canonical = call.canonical_of(args)
-            if not matching.conditions_hold(rule, server, call.annotations, canonical):
-                continue
+        for index, (rule, native, conditional) in enumerate(found):
+            if conditional:
+                if rule.args_patterns and canonical is None:
+                    canonical = call.canonical_of(args)
+                if not matching.conditions_hold(rule, server, call.annotations, canonical):
+                    continue
             if native and gemini_pick is None:
                 gemini_pick = rule
             at_boundary = bool(boundary) and not may_open_plan_boundary(rule)
@@ -206,7 +218,10 @@ class PolicyEngine:
                 if rule.decision is Decision.ASK_USER and floor is None:
                     floor = (rule, at_boundary)
                 continue
-            stricter = self._equal_priority(found, index, rule, server, call, args, canonical)
+            stricter: tuple[Stricter, ...] = ()
+            nxt = found[index + 1][0] if index + 1 < len(found) else None
+            if nxt is not None and nxt.priority == rule.priority and nxt.tier is rule.tier:
+                stricter = self._equal_priority(found, index, rule, server, call, args, canonical)
             why = boundary if boundary and rule.tier is Tier.BUILTIN else _reason(rule)
             hit = Hit(rule.decision, rule, why, stricter)
             if floor is not None and rule.decision is Decision.ALLOW:
@@ -230,7 +245,7 @@ class PolicyEngine:
         canonical: str | None,
     ) -> tuple[Stricter, ...]:
         """Gemini takes the first loaded of equal-priority rules; we take the strictest."""
-        for other, native in found[index + 1 :]:
+        for other, native, _ in found[index + 1 :]:
             if other.tier is not rule.tier or other.priority != rule.priority:
                 break
             if other.args_patterns and canonical is None:
@@ -288,7 +303,7 @@ class PolicyEngine:
         kind = kind or TOOL_KINDS.get(tool, ToolKind.OTHER)
         boundary = mode is Mode.PLAN and kind in PLAN_PROTECTED_KINDS
         server = matching.server_of(tool, None)
-        for rule, native in self.candidates(matching.aliases(tool), server, mode, interactive):
+        for rule, native, _ in self.candidates(matching.aliases(tool), server, mode, interactive):
             tighten_only = not native or (boundary and not may_open_plan_boundary(rule))
             if rule.has_arg_conditions or rule.tool_annotations or rule.mcp_name:
                 if rule.decision is Decision.DENY or tighten_only:

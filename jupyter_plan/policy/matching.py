@@ -11,6 +11,7 @@ more here than there.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -25,10 +26,16 @@ _MCP_NAME = re.compile(r"^mcp_([^_]+)_(.+)$", re.DOTALL)
 
 def aliases(tool: str, args: Mapping[str, Any] | None = None) -> tuple[str, ...]:
     """Every name a rule may use for this call (Gemini's getToolAliases, invoke_agent)."""
+    names = _tool_aliases(tool)
+    if tool == AGENT_TOOL and args is not None and isinstance(args.get("agent_name"), str):
+        return tuple(dict.fromkeys((*names, args["agent_name"])))
+    return names
+
+
+@functools.lru_cache(maxsize=1024)  # a name's aliases never change: worked out once
+def _tool_aliases(tool: str) -> tuple[str, ...]:
     current = LEGACY_ALIASES.get(tool, tool)
     names = dict.fromkeys([tool, current, *(k for k, v in LEGACY_ALIASES.items() if v == current)])
-    if tool == AGENT_TOOL and args is not None and isinstance(args.get("agent_name"), str):
-        names[args["agent_name"]] = None
     return tuple(names)
 
 
@@ -36,6 +43,11 @@ def server_of(tool: str, annotations: Mapping[str, Any] | None) -> str | None:
     """The MCP server of a call: from ``_serverName``, else from ``mcp_<server>_<tool>``."""
     if annotations is not None and isinstance(annotations.get("_serverName"), str):
         return str(annotations["_serverName"])
+    return _server_in_name(tool)
+
+
+@functools.lru_cache(maxsize=1024)
+def _server_in_name(tool: str) -> str | None:
     m = _MCP_NAME.match(tool)
     return m.group(1) if m else None
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum, StrEnum
+from json.encoder import encode_basestring
 from typing import Any
 
 
@@ -115,7 +115,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _js_string(text: str) -> str:
-    out = json.dumps(text, ensure_ascii=False)
+    out = encode_basestring(text)  # what json.dumps(text, ensure_ascii=False) returns, in C
     if _SURROGATE.search(out):  # JSON.stringify escapes lone surrogates (ES2019)
         out = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
     return out
