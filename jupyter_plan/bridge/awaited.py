@@ -1,25 +1,30 @@
-"""The live bridge of a notebook whose JupyterLab panel has not connected yet.
+"""The live bridge of a notebook's JupyterLab panel, through whichever comm it has now.
 
 Run All (and Restart Kernel and Run All) queues every cell at once: ``%load_ext
 jupyter_plan`` rings the panel, which then opens its comm, but the kernel may reach the
 ``%%plan`` cell before that comm is open. The file on disk is no substitute (it may lack
 this run's outputs, unsaved edits, or be another version). So a run started from a cell
 JupyterLab sent waits here, at its first use of the notebook, for the panel to connect —
-at most ``timeout`` seconds — and then edits live as usual.
+at most ``timeout`` seconds — and then edits live as usual. A panel also reconnects while a
+run goes on (a restart, or ``%load_ext`` ringing it again): each request goes to its newest
+comm, and one caught on a comm replaced meanwhile is sent again on the new one.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jupyter_plan.bridge.base import BridgeError
-from jupyter_plan.bridge.comm import CommBridge
+from jupyter_plan.bridge.comm import CommBridge, Superseded
 from jupyter_plan.bridge.locate import CommRegistry, same_notebook
 from jupyter_plan.models import CellRun, NewCell, NotebookSnapshot
 
 CONNECT_TIMEOUT = 30.0  # seconds: a panel connects within a second or two of %load_ext
+RETRIES = 3  # a panel that reconnects while a request waits: send it again on the new comm
+T = TypeVar("T")
 
 
 class AwaitedComm:
@@ -71,28 +76,38 @@ class AwaitedComm:
             self.registry.off_open(on_open)
         return self._bridge
 
+    async def _call(self, op: Callable[[CommBridge], Awaitable[T]]) -> T:
+        """``op`` on the panel's newest comm; again on its successor if it was replaced."""
+        for _ in range(RETRIES):
+            bridge = await self.bridge()
+            try:
+                return await op(bridge)
+            except Superseded:
+                continue
+        return await op(await self.bridge())
+
     async def get_notebook(self) -> NotebookSnapshot:
-        return await (await self.bridge()).get_notebook()
+        return await self._call(lambda b: b.get_notebook())
 
     async def insert_cells(
         self, cells: list[NewCell], *, after: str | None = None, before: str | None = None
     ) -> list[str]:
-        return await (await self.bridge()).insert_cells(cells, after=after, before=before)
+        return await self._call(lambda b: b.insert_cells(cells, after=after, before=before))
 
     async def replace_cell(self, cell_id: str, source: str) -> None:
-        await (await self.bridge()).replace_cell(cell_id, source)
+        await self._call(lambda b: b.replace_cell(cell_id, source))
 
     async def delete_cells(self, cell_ids: list[str]) -> None:
-        await (await self.bridge()).delete_cells(cell_ids)
+        await self._call(lambda b: b.delete_cells(cell_ids))
 
     async def run_cells(self, cell_ids: list[str]) -> list[CellRun]:
-        return await (await self.bridge()).run_cells(cell_ids)
+        return await self._call(lambda b: b.run_cells(cell_ids))
 
     async def set_cell_metadata(self, cell_id: str, key: str, value: Any) -> None:
-        await (await self.bridge()).set_cell_metadata(cell_id, key, value)
+        await self._call(lambda b: b.set_cell_metadata(cell_id, key, value))
 
     async def checkpoint(self) -> str:
-        return await (await self.bridge()).checkpoint()
+        return await self._call(lambda b: b.checkpoint())
 
     async def restore_checkpoint(self, token: str) -> None:
-        await (await self.bridge()).restore_checkpoint(token)
+        await self._call(lambda b: b.restore_checkpoint(token))

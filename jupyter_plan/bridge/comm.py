@@ -139,6 +139,7 @@ class CommBridge:
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
         self._closed: str | None = None
+        self._closed_kind: type[BridgeError] = BridgeError
         comm.on_msg(self._on_msg)
         comm.on_close(self._on_close)
 
@@ -158,7 +159,7 @@ class CommBridge:
         pending = _Pending(op, loop, loop.create_future())
         with self._lock:
             if self._closed is not None:
-                raise BridgeError(f"cannot {op}: {self._closed}")
+                raise self._closed_kind(f"cannot {op}: {self._closed}")
             self._pending[rid] = pending
         try:
             try:
@@ -219,14 +220,19 @@ class CommBridge:
             "restarted); reopen the notebook to build in it live"
         )
 
-    def _fail_all(self, reason: str) -> None:
+    def supersede(self) -> None:
+        """The same panel opened a new comm: this one is dead to it. Waiting requests fail
+        with :class:`Superseded` (a caller may send them again on the new one)."""
+        self._fail_all("the panel reconnected", Superseded)  # the panel closes its own end
+
+    def _fail_all(self, reason: str, kind: type[BridgeError] = BridgeError) -> None:
         with self._lock:
             if self._closed is not None:
                 return
-            self._closed = reason
+            self._closed, self._closed_kind = reason, kind
             pending, self._pending = list(self._pending.values()), {}
         for p in pending:
-            self._hand_over(p, None, BridgeError(f"{p.op} did not finish: {reason}"))
+            self._hand_over(p, None, kind(f"{p.op} did not finish: {reason}"))
         if self._on_closed is not None:
             self._on_closed(self)
 
@@ -374,6 +380,10 @@ def read_open_data(data: Any) -> FrontendInfo:
     return FrontendInfo(path, notebook_id, tuple(caps), PROTOCOL_VERSION)
 
 
+class Superseded(BridgeError):
+    """The request's comm was replaced by a newer one from the same panel."""
+
+
 class ProtocolMismatch(BridgeError):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -388,6 +398,7 @@ __all__ = [
     "FrontendInfo",
     "ProtocolMismatch",
     "Rejection",
+    "Superseded",
     "error_payload",
     "read_open_data",
 ]

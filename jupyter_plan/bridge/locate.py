@@ -160,8 +160,15 @@ class CommRegistry:
             on_closed=self._forget,
         )
         with self._lock:
+            older = [
+                b
+                for b in self._bridges.values()
+                if (b.info.path, b.info.notebook_id) == (info.path, info.notebook_id)
+            ]
             self._bridges[comm.comm_id] = bridge
             self.rejected = [r for r in self.rejected if r.path != info.path]
+        for old in older:  # the same panel reconnected (a restart, a second announce)
+            old.supersede()
         comm.send({"op": "ready", "args": {"protocol": PROTOCOL_VERSION}})
         for opened in list(self._openers):
             try:

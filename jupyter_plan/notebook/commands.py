@@ -26,15 +26,22 @@ NO_PLAN = (
 def explain(error: BaseException, where: str = "") -> str:
     """One line a person can act on (what, and where when given), with no traceback and no
     credential: a model error's first line is its sentence, the details stay behind it."""
-    text = str(error).strip().partition("\n")[0] or type(error).__name__
+    text = str(error).strip()
+    if not getattr(error, "whole", False):  # a drift report is read whole: what changed, the fix
+        text = text.partition("\n")[0] or type(error).__name__
     if not where and not hasattr(error, "sentence"):  # a model error's sentence says it all
         where = type(error).__name__
     return scrub(f"{where}: {text}" if where else text)
 
 
-def _claim(store: PlanStore, plan_id: str | None, where: str) -> contextlib.ExitStack:
+def _claim(
+    store: PlanStore, plan_id: str | None, where: str, session: KernelSession | None = None
+) -> Any:
     """Hold ``plan_id`` for one run: a second run of it, from any kernel, is refused in one
-    line instead of overwriting this one's plan (``record/lock.py``)."""
+    line instead of overwriting this one's plan (``record/lock.py``). Behind runs of this
+    session still going (Run All), it is claimed when this run's turn comes."""
+    if session is not None and session.queued():
+        return _claimed_later(store, plan_id, where)
     held = contextlib.ExitStack()
     if plan_id:
         try:
@@ -42,6 +49,15 @@ def _claim(store: PlanStore, plan_id: str | None, where: str) -> contextlib.Exit
         except PlanStoreError as exc:
             raise UsageError(explain(exc, where)) from None
     return held
+
+
+@contextlib.contextmanager
+def _claimed_later(store: PlanStore, plan_id: str | None, where: str) -> Any:
+    if not plan_id:
+        yield
+        return
+    with store.claim(plan_id, what=f"{where} {plan_id}"):
+        yield
 
 
 def _notes(model: str | None) -> None:
@@ -120,7 +136,8 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
         bridge = session.bridge(flags)
     except _expected() as exc:
         raise UsageError(explain(exc, "%%plan")) from None
-    held = _claim(session.store(resolved), args.plan_id, "%%plan --id")
+    held = _claim(session.store(resolved), args.plan_id, "%%plan --id", session)
+    choice = session.take_choice()  # "Re-plan live" / "Keep the recorded plan" on a drift
     _notes(resolved.settings.model)
     human = session.human(task.strip().splitlines()[0][:60], args.approve, yes=False)
     review = _card(human)
@@ -138,6 +155,8 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
                     plan_id=args.plan_id,
                     skill=args.skill,
                     listener=getattr(human, "on_event", None),
+                    live=args.live or choice == "live",
+                    keep=args.recorded or choice == "keep",
                 )
             )
 
@@ -185,7 +204,8 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
         target = choose_plan(session.store(resolved), args.plan_id or None)
     except _expected() as exc:
         raise UsageError(explain(exc, "%build")) from None
-    held = _claim(session.store(resolved), target.id, "%build")
+    held = _claim(session.store(resolved), target.id, "%build", session)
+    choice = session.take_choice()
     _notes(resolved.settings.model)
     mode = build_mode(args, session.mode, target, resolved.settings.default_approval_mode)
     human = session.human(f"Build: {target.title}", None, yes=args.yes, kind="build")
@@ -214,6 +234,7 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
                     listener=getattr(human, "on_event", None),
                     on_step=(lambda s: review.set_step(s.id, s.status, s.note)) if review else None,
                     on_checkpoint=keep,
+                    live=args.live or choice == "live",
                 )
             )
 

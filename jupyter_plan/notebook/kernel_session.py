@@ -180,6 +180,7 @@ class KernelSession:
         JupyterLab (waiting for its panel if Run All got here first), through a headless
         runner's copy, or through the file."""
         from jupyter_plan.bridge.awaited import AwaitedComm
+        from jupyter_plan.bridge.comm import CommBridge
 
         running = self.running()
         inner: EditableBridge
@@ -191,6 +192,8 @@ class KernelSession:
                 flags.notebook, user_ns=self.shell.user_ns, code=running.code
             )
             inner = choose_bridge(location, executor=executor or ShellExecutor(self.shell))
+            if isinstance(inner, CommBridge):  # whichever comm the panel has when asked
+                inner = AwaitedComm(default_registry(), location.path)
             if isinstance(inner, DetachedBridge):
                 for changes in self.built:  # the runner holds the cells built before
                     inner.apply(changes)
@@ -235,7 +238,7 @@ class KernelSession:
         running = running_cell(self.shell)
         if self.live():
             earlier = [t for t in self.tasks if not t.done()]
-            task = asyncio.ensure_future(_in_order(earlier, _at(running, None, run(None))))
+            task = asyncio.ensure_future(_in_order(earlier, lambda: _at(running, None, run(None))))
             self.tasks.add(task)
             self._guard_interrupts()
             task.add_done_callback(lambda t: self._finished(t, on_done))
@@ -342,7 +345,9 @@ async def _at(
         _DETACHED.reset(token2)
 
 
-async def _in_order(earlier: list[asyncio.Task[Any]], run: Coroutine[Any, Any, Any]) -> Any:
+async def _in_order(
+    earlier: list[asyncio.Task[Any]], run: Callable[[], Coroutine[Any, Any, Any]]
+) -> Any:
     """Wait for the runs started before; if one stopped, this one does not start."""
     from jupyter_plan.agent.runs import RunSetupError
 
@@ -350,13 +355,12 @@ async def _in_order(earlier: list[asyncio.Task[Any]], run: Coroutine[Any, Any, A
         results = await asyncio.gather(*earlier, return_exceptions=True)
         failed = next((r for r in results if isinstance(r, BaseException)), None)
         if failed is not None:
-            run.close()
             why = str(failed).splitlines()[0] if str(failed) else type(failed).__name__
             raise RunSetupError(
                 f"not started: the jupyter-plan run before it stopped ({why}); run this cell "
                 "again once that is settled"
             )
-    return await run
+    return await run()
 
 
 def placeholder(text: str) -> Any:
