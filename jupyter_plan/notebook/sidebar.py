@@ -292,6 +292,13 @@ class Sidebar:
         if action in ("build", "rebuild"):
             await self._op_build(bridge, {"plan_id": plan_id, "rebuild": action == "rebuild"})
             return
+        if action in ("live", "keep"):  # the person's answer to a drift, for the cell's next run
+            if not run.cell_id:
+                raise BridgeError("the cell that started this run is unknown: run it again")
+            self.session.choose(run.cell_id, action)
+            task = asyncio.ensure_future(bridge.run_cells([run.cell_id]))
+            task.add_done_callback(_log_failure)
+            return
         if action == "undo" or (run.kind == "build" and run.undoable):
             await self._undo(plan_id)  # a build's retry starts again from its checkpoint
         if action in ("retry", "resume"):

@@ -71,6 +71,10 @@ def describe(error: BaseException) -> ErrorView:
         return ErrorView(message, fix, text)
     if name == "RunSetupError" and head.startswith("no model is configured"):
         return ErrorView("No model is configured.", NO_MODEL_FIX, text)
+    if name == "ReplayDrift":  # the diff behind Details, its "-"/"+" lines as they are
+        return ErrorView(
+            head, _redacted(getattr(error, "fix", "")), _redacted(getattr(error, "diff", ""))
+        )
     if name == "SettingsError":
         return ErrorView(head, f"Fix the file named above, then Retry ({SETTINGS}).", rest)
     details = "\n".join(filter(None, [rest.strip(), _chain(error)]))

@@ -51,6 +51,8 @@ ACTION_LABELS = {
     "build": "Build",
     "undo": "Undo build",
     "rebuild": "Rebuild",
+    "live": "Re-plan live (calls the model)",
+    "keep": "Keep the recorded plan",
 }
 
 #: Actions that change the notebook or drop work: the views ask "are you sure?" first.
@@ -65,7 +67,9 @@ MODE_LABELS = {
 }
 
 
-def actions(kind: Kind, phase: str, plan_status: str | None, *, undoable: bool) -> list[str]:
+def actions(
+    kind: Kind, phase: str, plan_status: str | None, *, undoable: bool, drifted: bool = False
+) -> list[str]:
     """The actions valid for a run of ``kind`` in ``phase``.
 
     ``plan_status``: the plan's stored status, which an approved plan run follows while
@@ -78,11 +82,13 @@ def actions(kind: Kind, phase: str, plan_status: str | None, *, undoable: bool) 
         return ["approve_auto_edit", "approve_default", "iterate", "reject"]
     if phase in ("approved", "undone", "built"):
         status = plan_status or phase
-        if status == "approved" or phase == "undone":
+        if status == "approved":
             return ["build"]
         if status == "built":
             return ["undo", "rebuild"] if undoable else ["rebuild"]
         return []  # building: the build's own card has Stop
+    if phase == "failed" and drifted:  # a replay met a changed notebook: never a silent call
+        return ["live", "keep"] if kind == "plan" else ["live"]
     if phase == "failed":
         return ["retry", "undo"] if kind == "build" and undoable else ["retry"]
     if phase == "stopped":
@@ -92,7 +98,8 @@ def actions(kind: Kind, phase: str, plan_status: str | None, *, undoable: bool) 
 
 def shown_phase(kind: Kind, phase: str, plan_status: str | None) -> str:
     """The phase a view names: an approved plan run follows its plan's builds."""
-    if kind == "plan" and phase == "approved" and plan_status in ("building", "built"):
+    follows = (kind == "plan" and phase == "approved") or phase == "undone"
+    if follows and plan_status in ("building", "built"):
         return plan_status
     if phase == "undone":  # the plan is approved again, ready to build
         return "approved"

@@ -78,6 +78,7 @@ class RunState(HasTraits):
     undoable = Bool(False, help="this kernel holds the checkpoint of the plan's last build")
     handed_over = Bool(False, help="the cell's own output now shows the plan or summary")
     superseded = Bool(False, help="its cell ran again: a newer run replaces this one")
+    drifted = Bool(False, help="it failed as a replay that drifted: re-plan live or keep")
 
     def __init__(
         self,
@@ -122,7 +123,10 @@ class RunState(HasTraits):
 
     @property
     def actions(self) -> list[str]:
-        return phases.actions(self.kind, self.phase, self._plan_status(), undoable=self.undoable)  # type: ignore[arg-type]
+        kind: phases.Kind = "build" if self.kind == "build" else "plan"
+        return phases.actions(
+            kind, self.phase, self._plan_status(), undoable=self.undoable, drifted=self.drifted
+        )
 
     def elapsed(self) -> float:
         """Seconds since the run's first event (frozen once it ended)."""
@@ -326,6 +330,7 @@ class RunState(HasTraits):
             else:
                 view = describe(error)
                 self.error, self.fix, self.details = view.message, view.fix, view.details
+                self.drifted = type(error).__name__ == "ReplayDrift"
                 self._end("failed")
 
     def undone(self, plan: Plan) -> None:

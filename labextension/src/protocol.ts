@@ -147,6 +147,8 @@ export type RunAction =
   | 'reject'
   | 'stop'
   | 'retry'
+  | 'live'
+  | 'keep'
   | 'resume'
   | 'build'
   | 'undo'

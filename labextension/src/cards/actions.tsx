@@ -17,7 +17,9 @@ export const ACTION_LABELS: { [action in RunAction]: string } = {
   resume: 'Run again',
   build: 'Build',
   undo: 'Undo build',
-  rebuild: 'Rebuild'
+  rebuild: 'Rebuild',
+  live: 'Re-plan live (calls the model)',
+  keep: 'Keep the recorded plan'
 };
 
 const TIPS: { [action: string]: string } = {
@@ -30,7 +32,9 @@ const TIPS: { [action: string]: string } = {
   resume: 'Run it again',
   build: 'Insert a %build cell below the plan and run it',
   undo: 'Put the notebook back as it was before the build',
-  rebuild: 'Build the plan again'
+  rebuild: 'Build the plan again',
+  live: 'Run this cell again with the model, recording anew (the notebook changed since the recording)',
+  keep: 'Show the recorded plan as it is: no model, no replay'
 };
 
 const STYLES: { [action: string]: string } = {
