@@ -4,8 +4,7 @@ shell decision)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from jupyter_plan.policy.types import (
     Decision,
@@ -21,9 +20,9 @@ if TYPE_CHECKING:
     from jupyter_plan.policy.engine import PolicyEngine
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """What a walk over the rules found: the decision, the rule (None: a default), why."""
+class Hit(NamedTuple):
+    """What a walk over the rules found: the decision, the rule (None: a default), why.
+    (A named tuple: made on every call, it costs a fraction of a frozen dataclass.)"""
 
     decision: Decision
     rule: Rule | None
@@ -97,7 +96,7 @@ class Call:
     def record(
         self, hit: Hit, parts: tuple[tuple[str, PolicyDecision], ...] = ()
     ) -> PolicyDecision:
-        return PolicyDecision(
+        return PolicyDecision.quick(
             hit.decision,
             self.tool,
             self.mode,

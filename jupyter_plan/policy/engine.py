@@ -176,13 +176,17 @@ class PolicyEngine:
         if annotations is None:
             annotations = _READ_ONLY if kind in _READ_KINDS else _NOT_READ_ONLY
         call = Call(self, tool, args, mode, interactive, kind, annotations)
-        guarded = self.config_protected(args, kind)
+        guarded = kind is ToolKind.WRITE and self.config_protected(args, kind)
         if guarded:
             result = call.record(Hit(Decision.DENY, None, guarded))
         elif tool == SHELL_TOOL:
             result = decide_shell(call)
         else:
-            result = self._after_rules(call, self.walk(call, args))
+            hit = self.walk(call, args)
+            if self.checkers or (hit.decision is Decision.ALLOW and is_file_edit_tool(tool)):
+                result = self._after_rules(call, hit)
+            else:  # nothing after the rules can change this decision
+                result = call.record(hit)
         if not interactive and result.decision is Decision.ASK_USER:
             result = result.but(Decision.DENY, f"{result.reason} (no person to ask: denied)")
         if self.audit is not None:

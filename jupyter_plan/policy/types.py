@@ -107,6 +107,17 @@ def canonical_args(args: Mapping[str, Any]) -> str:
     by NUL characters (``{\0"a":1\0,\0"b":2\0}``), so a pattern can anchor on one argument
     (``\x00"file_path":"[^"]*\.md"\x00``) and a value can never forge a frame (a NUL inside a
     value is escaped as ``\u0000``)."""
+    keys = list(args)
+    if set(map(type, keys)) <= {str} and "".join(keys).isascii():  # the usual case, faster
+        keys.sort()  # ASCII: code points sort as UTF-16 units do
+        pairs = []
+        for key in keys:
+            value = args[key]
+            if type(value) is str:
+                pairs.append(f"\0{encode_basestring(key)}:{_js_string(value)}\0")
+            elif not callable(value):
+                pairs.append(f"\0{encode_basestring(key)}:{_js_value(value)}\0")
+        return "{" + ",".join(pairs) + "}"
     pairs = [f"\0{_js_string(str(k))}:{_js_value(v)}\0" for k, v in _js_items(args)]
     return "{" + ",".join(pairs) + "}"
 
@@ -116,7 +127,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _js_string(text: str) -> str:
     out = encode_basestring(text)  # what json.dumps(text, ensure_ascii=False) returns, in C
-    if _SURROGATE.search(out):  # JSON.stringify escapes lone surrogates (ES2019)
+    # JSON.stringify escapes lone surrogates (ES2019); ASCII text has none.
+    if not out.isascii() and _SURROGATE.search(out):
         out = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
     return out
 
@@ -288,6 +300,35 @@ class PolicyDecision:
     def args_digest(self) -> str:
         """Computed on demand: most decisions are never audited."""
         return digest_of(canonical_args(self.args))
+
+    @classmethod
+    def quick(
+        cls,
+        decision: Decision,
+        tool: str,
+        mode: Mode,
+        rule: Rule | None,
+        reason: str,
+        parts: tuple[tuple[str, PolicyDecision], ...],
+        args: Mapping[str, Any],
+        stricter: tuple[Stricter, ...],
+        boundary: str | None,
+    ) -> PolicyDecision:
+        """The same object the constructor makes, for the engine's hot path: a frozen
+        dataclass's ``__init__`` spends a microsecond on nine ``object.__setattr__``."""
+        made = object.__new__(cls)
+        made.__dict__.update(
+            decision=decision,
+            tool=tool,
+            mode=mode,
+            rule=rule,
+            reason=reason,
+            parts=parts,
+            args=args,
+            stricter=stricter,
+            boundary=boundary,
+        )
+        return made
 
     def but(self, decision: Decision, reason: str) -> PolicyDecision:
         """The same call and rule with another outcome (headless, redirection)."""
