@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from jupyter_plan.policy import matching
 from jupyter_plan.policy.types import (
     Decision,
     Mode,
@@ -17,7 +18,7 @@ from jupyter_plan.policy.types import (
 )
 
 if TYPE_CHECKING:
-    from jupyter_plan.policy.engine import PolicyEngine
+    from jupyter_plan.policy.engine import Candidate, PolicyEngine
 
 
 class Hit(NamedTuple):
@@ -82,6 +83,23 @@ class Call:
         if self._canonical is None:
             self._canonical = canonical_args(self.args)
         return self._canonical
+
+    def lookup(self, args: Mapping[str, Any]) -> tuple[str | None, tuple[Candidate, ...]]:
+        """The call's MCP server and the rules that may apply, worked out once per tool
+        name, mode and presence of a person (unless an agent name or ``_serverName`` could
+        change them)."""
+        engine, tool = self.engine, self.tool
+        if tool != matching.AGENT_TOOL and "_serverName" not in self.annotations:
+            key = (tool, self.mode, self.interactive)
+            known = engine.by_tool.get(key)
+            if known is None:
+                server = matching.server_of(tool, None)
+                found = engine.candidates(matching.aliases(tool), server, *key[1:])
+                known = engine.by_tool[key] = (server, found)
+            return known
+        server = matching.server_of(tool, self.annotations)
+        names = matching.aliases(tool, args)
+        return server, engine.candidates(names, server, self.mode, self.interactive)
 
     def canonical_of(self, args: Mapping[str, Any]) -> str:
         return self.canonical if args is self.args else canonical_args(args)

@@ -57,9 +57,10 @@ _READ_KINDS = frozenset((ToolKind.READ, ToolKind.INTERACT))
 _READ_ONLY: Mapping[str, Any] = MappingProxyType({"readOnlyHint": True})
 _NOT_READ_ONLY: Mapping[str, Any] = MappingProxyType({"readOnlyHint": False})
 PATH_ARGS = ("file_path", "path", "dir_path", "notebook_path")
-#: The rule, whether Gemini CLI would match its name too, and whether it has conditions on
-#: the call (mcpName, toolAnnotations, argument patterns) to test at all.
-Candidate = tuple[Rule, bool, bool]
+#: The rule, whether Gemini CLI would match its name too, and which conditions on the call
+#: it has to test: none, only argument patterns, or others (mcpName, toolAnnotations) too.
+Candidate = tuple[Rule, bool, int]
+NO_CONDITIONS, ARGS_ONLY, OTHER_CONDITIONS = 0, 1, 2
 
 
 def precedence(rule: Rule) -> tuple[int, int, int, int]:
@@ -94,6 +95,7 @@ class PolicyEngine:
         self.audit = audit
         self._cache: dict[tuple[tuple[str, ...], str | None, Mode, bool], tuple[Candidate, ...]]
         self._cache = {}
+        self.by_tool: dict[tuple[str, Mode, bool], tuple[str | None, tuple[Candidate, ...]]] = {}
 
     # -- candidates -----------------------------------------------------------------
 
@@ -109,10 +111,7 @@ class PolicyEngine:
                 if matching.applies(rule, mode, interactive):
                     native = matching.name_match(rule, names, server)
                     if native is not None:
-                        conditional = bool(
-                            rule.mcp_name is not None or rule.tool_annotations or rule.args_patterns
-                        )
-                        found.append((rule, native, conditional))
+                        found.append((rule, native, _conditions(rule)))
             hit = self._cache[key] = tuple(found)
         return hit
 
@@ -201,17 +200,22 @@ class PolicyEngine:
         turns a later allow into ask.
         """
         boundary = call.boundary
-        server = matching.server_of(call.tool, call.annotations)
-        names = matching.aliases(call.tool, args)
+        server, found = call.lookup(args)
         canonical: str | None = None  # built only if a rule has an argument pattern
         floor: tuple[Rule, bool] | None = None  # an ask passed over, and if at the boundary
         gemini_pick: Rule | None = None
-        found = self.candidates(names, server, call.mode, call.interactive)
         for index, (rule, native, conditional) in enumerate(found):
             if conditional:
                 if rule.args_patterns and canonical is None:
                     canonical = call.canonical_of(args)
-                if not matching.conditions_hold(rule, server, call.annotations, canonical):
+                if conditional == ARGS_ONLY:  # matching.conditions_hold, inlined
+                    assert canonical is not None
+                    for pattern in rule.args_patterns:
+                        if pattern.search(canonical):
+                            break
+                    else:
+                        continue
+                elif not matching.conditions_hold(rule, server, call.annotations, canonical):
                     continue
             if native and gemini_pick is None:
                 gemini_pick = rule
@@ -359,6 +363,12 @@ def _noted(hit: Hit, call: Call, gemini_pick: Rule | None) -> Hit:
         )
     stricter = tuple(dict.fromkeys((*hit.stricter, Stricter.PLAN_BOUNDARY)))
     return Hit(hit.decision, hit.rule, hit.reason, stricter, note)
+
+
+def _conditions(rule: Rule) -> int:
+    if rule.mcp_name is not None or rule.tool_annotations:
+        return OTHER_CONDITIONS
+    return ARGS_ONLY if rule.args_patterns else NO_CONDITIONS
 
 
 def _edited_path(args: Mapping[str, Any]) -> str | None:
