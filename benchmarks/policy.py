@@ -85,18 +85,20 @@ CALLS = [
 NO_SHELL = [c for c in CALLS if c[0] != "run_shell_command"]
 
 
-def load_ms(n: int) -> float:
-    """Best of three cold loads: ``re``'s own 512-pattern cache (and ours) emptied first, else
-    1,000 rules (fewer patterns than that) would be timed warm and 10,000 cold."""
-    text = policy_text(n, random.Random(n))
-    best = float("inf")
-    for _ in range(3):
-        re.purge()
-        compile_js.cache_clear()
-        start = time.perf_counter()
-        load_rules([PolicyFile(f"<bench-{n}>", Tier.USER, text)])
-        best = min(best, time.perf_counter() - start)
-    return best * 1000
+def load_ms(sizes: tuple[int, ...] = (1000, 10_000), rounds: int = 5) -> list[float]:
+    """Best of ``rounds`` cold loads per size: ``re``'s own 512-pattern cache (and ours)
+    emptied first, else 1,000 rules (fewer patterns than that) would be timed warm and 10,000
+    cold. Sizes take turns, so a busy machine slows both alike, not one of them."""
+    texts = [policy_text(n, random.Random(n)) for n in sizes]
+    best = [float("inf")] * len(sizes)
+    for _ in range(rounds):
+        for i, (n, text) in enumerate(zip(sizes, texts, strict=True)):
+            re.purge()
+            compile_js.cache_clear()
+            start = time.perf_counter()
+            load_rules([PolicyFile(f"<bench-{n}>", Tier.USER, text)])
+            best[i] = min(best[i], time.perf_counter() - start)
+    return [b * 1000 for b in best]
 
 
 def median_us(
@@ -145,7 +147,7 @@ def gemini_median_us(
 
 
 def main() -> None:
-    small, large = load_ms(1000), load_ms(10_000)
+    small, large = load_ms()
     print(
         f"loading: 1,000 rules {small:.0f} ms, 10,000 rules {large:.0f} ms "
         f"({large / small:.1f}x; linear is 10x)"
