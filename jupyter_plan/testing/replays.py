@@ -76,7 +76,7 @@ def built_cells(path: Path) -> list[BuiltCell]:
 
     from jupyter_plan.run.expand import expand_notebook
 
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.read(str(path), as_version=4)
     expand_notebook(nb)
     return _tagged(nb.cells)
 
