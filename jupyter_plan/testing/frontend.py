@@ -107,6 +107,8 @@ class SimulatedFrontend:
     ) -> dict[str, Any]:
         new = [NewCell.model_validate({k: v for k, v in c.items() if k != "id"}) for c in cells]
         undo = [c.model_copy(deep=True) for c in self.cells]
+        if after is None and before is None:  # "at the end": before the empty cells there
+            before = self._trailing_empty()
         ids = await self._notebook.insert_cells(new, after=after, before=before)
         taken = {c.id for c in self.cells} - set(ids)
         for n, (cell, made) in enumerate(zip(cells, ids, strict=True)):
@@ -167,6 +169,15 @@ class SimulatedFrontend:
             return await self.executor.execute(cell.source, cell_id=cell.id)
         self._count += 1
         return Execution(status="ok", execution_count=self._count)
+
+    def _trailing_empty(self) -> str | None:
+        """The first of the empty code cells ending the notebook (Shift+Enter leaves one)."""
+        found = None
+        for cell in reversed(self.cells):
+            if cell.cell_type != "code" or cell.source.strip() or cell.outputs:
+                break
+            found = cell.id
+        return found
 
     def _find(self, cell_id: str) -> Cell:
         cell = self._notebook.snapshot.cell(cell_id)

@@ -57,26 +57,12 @@ async def insert_cell(args: InsertCellArgs, ctx: ToolContext) -> str:
     state = _build(ctx)
     cell = NewCell(cell_type=args.cell_type, source=args.source)
     cell.metadata["jupyter_plan"] = state.tag(args.step_id)
-    before = args.before
-    if args.after is None and before is None:  # "at the end": before any empty cells there
-        before = await _first_trailing_empty(ctx)
     try:
-        (new_id,) = await _bridge(ctx).insert_cells([cell], after=args.after, before=before)
+        (new_id,) = await _bridge(ctx).insert_cells([cell], after=args.after, before=args.before)
     except BridgeError as exc:
         raise ToolError(str(exc)) from None
     state.touched.append(new_id)
     return f"Inserted {args.cell_type} cell {new_id!r}. Run it with run_cell to check it."
-
-
-async def _first_trailing_empty(ctx: ToolContext) -> str | None:
-    """The first of the empty cells ending the notebook (the one Shift+Enter leaves), if any."""
-    cells = (await ctx.bridge.get_notebook()).cells
-    found = None
-    for cell in reversed(cells):
-        if cell.source.strip():
-            break
-        found = cell.id
-    return found
 
 
 async def _preview_insert(args: InsertCellArgs, ctx: ToolContext) -> tuple[str, str]:

@@ -339,15 +339,22 @@ def preview_html(request: ApprovalRequest) -> str:
 def approval_html(request: ApprovalRequest, words: ApprovalWords | None = None) -> str:
     """The head of an approval card: what would happen, where, for which step; the asking
     rule once, in a details line, with the raw arguments."""
-    rule = request.rule or "no rule matched: asking is the default"
     args = json.dumps(request.args, indent=2, sort_keys=True, default=str)
     title = words.sentence() if words else f"Allow {request.tool}?"
     return (
         f'<div class="jp-plan-card-title">{esc(title)}</div>'
-        f'<details class="jp-plan-rule"><summary>Why you are asked: {esc(request.reason)}'
-        f"</summary>Rule: {esc(rule)} · tool <code>{esc(request.tool)}</code>"
+        f'<details class="jp-plan-rule"><summary>Why you are asked</summary>'
+        f"{esc(rule_line(request))} · tool <code>{esc(request.tool)}</code>"
         f'<pre class="jp-plan-code">{esc(args)}</pre></details>'
     )
+
+
+def rule_line(request: ApprovalRequest) -> str:
+    """Why the policy asks, naming its rule once (its reason often names the rule already)."""
+    if not request.rule:
+        return f"{request.reason} (no rule matched: asking is the default)"
+    where = request.rule.split(" (")[0]
+    return request.reason if where in request.reason else f"{request.reason}: rule {request.rule}"
 
 
 def question_html(question: Question) -> str:

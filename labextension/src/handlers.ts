@@ -119,6 +119,20 @@ export function requireIds(model: ISharedNotebook, wanted: string[]): void {
   }
 }
 
+/** Where "at the end" is: before the empty code cells that end the notebook, if any. */
+export function trailingEmpty(model: ISharedNotebook): number {
+  let at = model.cells.length;
+  while (at > 0) {
+    const cell = model.cells[at - 1];
+    const outputs = (cell.toJSON() as { outputs?: unknown[] }).outputs ?? [];
+    if (cell.cell_type !== 'code' || cell.getSource().trim() || outputs.length) {
+      break;
+    }
+    at--;
+  }
+  return at;
+}
+
 /** A fresh 8-hex-digit id (as nbformat makes them), unique in this notebook. */
 export function newCellId(taken: Set<string>): string {
   for (;;) {
@@ -201,7 +215,7 @@ export const HANDLERS: { [op: string]: Handler } = {
     const cells = args.cells.map(readNewCell);
     const after = optStr(args, 'after');
     const before = optStr(args, 'before');
-    let at = model.cells.length;
+    let at = trailingEmpty(model); // "at the end": before the empty cell Shift+Enter left
     if (after !== null) {
       at = indexOf(model, after) + 1;
     } else if (before !== null) {

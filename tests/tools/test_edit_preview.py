@@ -34,25 +34,3 @@ async def test_the_diff_keeps_each_line_apart(tmp_path: Path, end: str) -> None:
         "-by_customer.round(3)",
         "+summary = df.describe()",
     ]
-
-
-async def test_a_cell_for_the_end_goes_before_the_empty_cells_there(tmp_path: Path) -> None:
-    from jupyter_plan.models import Step
-    from jupyter_plan.tools.base import BuildState
-    from jupyter_plan.tools.build import InsertCellArgs, insert_cell
-
-    cells = [
-        Cell(id="a", cell_type="code", source="x = 1"),
-        Cell(id="b", cell_type="code", source="%build"),
-        Cell(id="c", cell_type="code", source=""),
-    ]
-    bridge = MemoryBridge(NotebookSnapshot(cells=cells))
-    ctx = ToolContext(
-        bridge=bridge,
-        workspace_root=tmp_path,
-        plan_dir=tmp_path / "plans",
-        human=None,  # type: ignore[arg-type]
-        build=BuildState("p", 1, {"S1": Step(id="S1", title="t")}),
-    )
-    await insert_cell(InsertCellArgs(source="y = 2", step_id="S1"), ctx)
-    assert [c.source for c in bridge.snapshot.cells] == ["x = 1", "%build", "y = 2", ""]

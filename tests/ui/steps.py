@@ -92,3 +92,65 @@ def undo_in_page(lab: LabPage, item: Any, before: list[str]) -> None:
     assert lab.cell_with_source("groupby('region')").count() == 0
     item.locator(".jp-plan-status-approved").wait_for(timeout=30_000)
     assert "0/1 steps done" in item.inner_text()  # the build's ticks are undone too
+
+
+# -- the cards ------------------------------------------------------------------------
+
+#: A plan a reviewer can judge: summary, context found, alternatives and the recommendation,
+#: steps with Verify, risks.
+RICH_PLAN = """# Revenue by region
+
+Summarise the three-row `sales` frame by region.
+
+## Context found
+- `sales` has the columns `region` and `amount` (3 rows).
+
+## Alternatives considered
+- **pandas groupby**: one line, no new dependency
+- **SQL via duckdb**: heavier, needs a new package
+
+Chosen approach: pandas groupby
+
+## Steps
+### S1. Summarise by region
+Group `sales` by region in a new cell.
+Verify: north = 15.5
+
+## Risks
+- Region names may differ in case.
+"""
+
+
+def rich_planning(plan_id: str, plan: str = RICH_PLAN) -> list[Any]:
+    """The model writes ``plan`` as ``<plan_id>.md`` and submits it (narrating as it goes)."""
+    plan_file = f"{plan_id}.md"
+    return [
+        tool_call("inspect_variable", {"name": "sales"}, content="Let me look at `sales` first."),
+        tool_call("write_file", {"file_path": plan_file, "content": plan}),
+        tool_call("exit_plan_mode", {"plan_filename": plan_file}),
+    ]
+
+
+def cell_ids(lab: LabPage) -> list[str]:
+    """The ids of the notebook's cells, in order (from its model)."""
+    return list(
+        lab.page.evaluate(
+            """() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells
+                  .map((c) => c.id)"""
+        )
+    )
+
+
+def saved_plans(lab: LabPage) -> list[dict[str, Any]]:
+    """Save the notebook (Ctrl+S) and read the plan outputs the file holds."""
+    import json
+
+    lab.save()
+    saved = json.loads((lab.server.root_dir / lab.notebook).read_text())
+    mime = "application/vnd.jupyter-plan+json"
+    return [
+        o["data"][mime]
+        for c in saved["cells"]
+        for o in c.get("outputs", [])
+        if mime in o.get("data", {})
+    ]

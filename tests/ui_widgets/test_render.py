@@ -291,10 +291,13 @@ def test_approval_head_shows_tool_reason_rule_and_arguments() -> None:
     html = render.approval_html(request)
     assert "<code>edit_cell</code>" in html
     assert "edits ask in default mode" in html
-    assert "Rule: builtin/build.toml:12 (builtin)" in html
+    assert "rule builtin/build.toml:12 (builtin)" in html
     assert "&lt;script&gt;" in html and "<script" not in html
     unmatched = render.approval_html(request.model_copy(update={"rule": None}))
     assert "no rule matched" in unmatched
+    # a reason that names its rule already: the rule is said once
+    named = request.model_copy(update={"reason": "ask_user by rule at builtin/build.toml:12"})
+    assert render.approval_html(named).count("build.toml:12") == 1
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,17 @@ describe('insert_cells', () => {
     expect(cellIds(host)).toEqual(['a', 'b', 'c', 'feed0001', q]);
   });
 
+  it('"at the end" goes before the empty cells ending the notebook', async () => {
+    const host = fakeHost([
+      { id: 'a', source: 'x = 1' },
+      { id: 'b', source: '%build' },
+      { id: 'c', source: '' },
+      { id: 'd', source: '  ' }
+    ]);
+    await ok(host, 'insert_cells', { cells: [{ source: 'built' }] });
+    expect(sources(host)).toEqual(['x = 1', '%build', 'built', '', '  ']);
+  });
+
   it('"after" wins over "before"', async () => {
     const host = three();
     await ok(host, 'insert_cells', { cells: [{ source: 'n' }], after: 'c', before: 'a' });

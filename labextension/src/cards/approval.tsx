@@ -21,6 +21,15 @@ export function withCellNumbers(
   });
 }
 
+/** The asking rule, said once (the policy's reason often names it already). */
+export function ruleLine(request: { reason: string; rule: string | null }): string {
+  if (!request.rule) {
+    return `${request.reason} (no rule matched: asking is the default)`;
+  }
+  const where = request.rule.replace(/ \(.*\)$/, '');
+  return request.reason.includes(where) ? request.reason : `${request.reason}: rule ${request.rule}`;
+}
+
 export function ApprovalCard(props: {
   request: IApprovalRequest;
   onAnswer: (action: 'allow' | 'deny', args: { scope?: string; reason?: string }) => void;
@@ -46,10 +55,9 @@ export function ApprovalCard(props: {
       <div className="jp-plan-preview">{preview}</div>
       <details className="jp-plan-rule">
         <summary>Why you are asked</summary>
-        <div>{request.reason}</div>
+        <div>{ruleLine(request)}</div>
         <div>
-          Rule: {request.rule ?? 'no rule matched: asking is the default'} · tool{' '}
-          <code>{request.tool}</code>
+          Tool <code>{request.tool}</code>
         </div>
       </details>
       <div className="jp-plan-actions">
