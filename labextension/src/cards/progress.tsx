@@ -34,6 +34,7 @@ export function ProgressLine(props: { state: ICardState }): JSX.Element {
   ].filter(Boolean);
   return (
     <div className="jp-plan-progress">
+      {progress.running && (
       <div className="jp-plan-progress-line">
         {progress.running && <span className="jp-plan-spinner" aria-hidden="true" />}
         <span className="jp-plan-activity" aria-live="polite">
@@ -48,6 +49,7 @@ export function ProgressLine(props: { state: ICardState }): JSX.Element {
           </span>
         ))}
       </div>
+      )}
       {props.state.narration && (
         <blockquote className="jp-plan-narration" aria-label="The agent says">
           {props.state.narration}

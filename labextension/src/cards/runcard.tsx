@@ -70,7 +70,7 @@ export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.E
           <StatusPill phase={state.phase} label={state.label} />
         </div>
       )}
-      {state.progress.running && <ProgressLine state={state} />}
+      {state.live && <ProgressLine state={state} />}
       {state.error && <ErrorNotice error={state.error} stopped={stopped} />}
       {state.questions.length > 0 && (
         <QuestionCard
