@@ -37,6 +37,7 @@ from jupyter_plan.testing.replays import (
     offline_env,
     plan_files,
     plan_of_cell,
+    runs_held,
     select_code_cell,
     wait_until,
 )
@@ -134,20 +135,7 @@ def _session(server: Any, page: LabPage, plans: Path) -> None:
     p.wait_for_function(BUILT_JS, arg=1)
     wait_until(lambda: "status: built" in _plan_text(plans), 60, "the plan built")
     wait_until(lambda: any(plans.glob("*/build.r1.json")), 60, "the build's transcript")
-    wait_until(lambda: not _held(plans), 60, "the build to end")
-
-
-def _held(plans: Path) -> bool:
-    """Whether a run still holds a plan (its lock file is locked)."""
-    from filelock import FileLock, Timeout
-
-    for lock in (plans / ".locks").glob("*.lock"):
-        try:
-            with FileLock(lock, timeout=0):
-                pass
-        except Timeout:
-            return True
-    return False
+    wait_until(lambda: not runs_held(plans), 60, "the build to end")
 
 
 def _plan_text(plans: Path) -> str:
@@ -208,4 +196,4 @@ def _ignored(folder: str, names: list[str]) -> list[str]:
 if __name__ == "__main__":
     target = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else HERE
     record(target)
-    print(f"recorded {target / NOTEBOOK}: plans and transcripts in {target}/lab/.jupyter_plan/plans")
+    print(f"recorded {target / NOTEBOOK}: plans in {target}/lab/.jupyter_plan/plans")

@@ -16,6 +16,7 @@ Standard library only: ``%load_ext`` must stay light.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -146,9 +147,31 @@ class History:
                     output["metadata"] = content.get("metadata", {})
 
 
+# What asyncio prints on stderr about the kernel's own tasks (a message handler collected
+# while pending, a loop closed with callbacks left), into whichever cell happens to run:
+# not that cell's output, and it comes and goes with timing (Restart Kernel and Run All).
+_LOOP_NOISE = re.compile(
+    r"^(Task was destroyed but it is pending!"
+    r"|task: <Task pending .*>"
+    r"|.*[/\\]asyncio[/\\]\w+\.py:\d+: RuntimeWarning: coroutine .* was never awaited"
+    r"|\s+self\._ready\.clear\(\)"
+    r"|RuntimeWarning: Enable tracemalloc to get the object allocation traceback)$"
+)
+
+
 def outputs_of(ran: Ran) -> list[dict[str, Any]]:
-    """The execution's outputs as nbformat dicts (without the tap's bookkeeping)."""
-    return [{k: v for k, v in o.items() if k != "_display_id"} for o in ran.outputs]
+    """The execution's outputs as nbformat dicts (without the tap's bookkeeping, and without
+    asyncio's messages about the kernel's own tasks: see ``_LOOP_NOISE``)."""
+    found = []
+    for output in ran.outputs:
+        output = {k: v for k, v in output.items() if k != "_display_id"}
+        if output["output_type"] == "stream" and "Task was destroyed" in str(output.get("text")):
+            lines = str(output["text"]).splitlines(keepends=True)
+            output["text"] = "".join(s for s in lines if not _LOOP_NOISE.match(s.rstrip("\n")))
+            if not output["text"]:
+                continue
+        found.append(output)
+    return found
 
 
 def install(kernel: Any) -> History:

@@ -122,6 +122,19 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
+def runs_held(plan_dir: Path) -> bool:
+    """Whether a run (in any kernel) still holds one of the plans (``record/lock.py``)."""
+    from filelock import FileLock, Timeout
+
+    for lock in (plan_dir / ".locks").glob("*.lock"):
+        try:
+            with FileLock(lock, timeout=0):
+                pass
+        except Timeout:
+            return True
+    return False
+
+
 # -- JupyterLab, as a person uses it -----------------------------------------------------
 
 BUILT_JS = """(n) => {
