@@ -26,6 +26,8 @@ BUTTON_CLASSES = {
     "iterate": "jp-plan-iterate",
     "reject": "jp-plan-reject",
     "stop": "jp-plan-stop",
+    "live": "jp-plan-live",
+    "keep": "jp-plan-keep",
     "send": "jp-plan-send",
 }
 _TIPS = {
@@ -34,7 +36,11 @@ _TIPS = {
     "iterate": "Tell the agent what to change; it writes a new revision",
     "reject": "Drop this plan",
     "stop": "Stop the run; the draft (or the build's checkpoint) is kept",
+    "live": "The notebook changed since the recording: run the cell again with the model",
+    "keep": "Show the recorded plan as it is: no model, no replay",
 }
+# live and keep: a drifted replay's choice (re-plan live, or keep the recorded plan)
+BUTTONS = ("approve_auto_edit", "approve_default", "iterate", "reject", "stop", "live", "keep")
 _STYLES = {"approve_auto_edit": "success", "approve_default": "info", "reject": "danger"}
 
 
@@ -53,7 +59,7 @@ class ReviewView(widgets.VBox):
                 tooltip=_TIPS[name],
                 style=_STYLES.get(name, ""),
             )
-            for name in ("approve_auto_edit", "approve_default", "iterate", "reject", "stop")
+            for name in BUTTONS
         }
         self.feedback = widgets.Textarea(
             placeholder="What should change?", layout=widgets.Layout(width="100%")
