@@ -96,3 +96,20 @@ def test_display_only_differences_are_a_warning_not_a_drift(tmp_path: Path) -> N
     build = json.dumps(next(c for c in executed.cells if c.source == "%build").outputs)
     assert "Replay warnings" in build and f"cell '{chart.id}'" in build
     assert "out: [image/png] <Figure size 800x400 with 1 Axes>" in build
+
+
+def test_a_pure_replay_never_imports_litellm(tmp_path: Path) -> None:
+    folder = copy_notebooks(tmp_path / "notebooks")
+    seen = tmp_path / "litellm-loaded"
+    watch = (  # after every cell, whether litellm is loaded (silent: the notebook is as is)
+        "import sys, pathlib\nget_ipython().events.register('post_run_cell', lambda r: "
+        f"pathlib.Path({str(seen)!r}).write_text(str('litellm' in sys.modules)))"
+    )
+
+    result = run_notebook(
+        folder / QUICKSTART, tmp_path / "out.ipynb", env=offline_env(tmp_path), prelude=watch
+    )
+
+    assert result.error is None, result.error
+    assert result.built  # the plan and the build replayed
+    assert seen.read_text() == "False"  # token counts come from the recorded usage
