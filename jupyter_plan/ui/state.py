@@ -40,7 +40,7 @@ from jupyter_plan.ui.answers import check_answers
 from jupyter_plan.ui.errors import describe
 from jupyter_plan.ui.outcome import Locked, Outcome
 from jupyter_plan.ui.progress import EventLike, Progress, advance
-from jupyter_plan.ui.render import answers_text, confirmation_text, decision_text
+from jupyter_plan.ui.render import answers_text, decision_text
 from jupyter_plan.ui.words import approval_words
 
 StepStatus = Literal["pending", "in_progress", "done", "failed", "skipped"]
@@ -237,7 +237,7 @@ class RunState(HasTraits):
         the person just approved (inserting or changing it) needs no second approval."""
         with self._lock:
             if request.tool == "run_cell" and request.preview in self._approved_code:
-                self._note("approval", f"Ran cell {request.args.get('cell_id')}: approved above")
+                self._note("approval", "Ran the cell just approved (no second approval)")
                 return Confirmation(allow=True, scope="once")
             outcome: Outcome[Confirmation] = Outcome(self._loop)
             self._confirmation = outcome
@@ -265,7 +265,7 @@ class RunState(HasTraits):
             if confirmation.allow and request.tool in ("insert_cell", "edit_cell"):
                 self._approved_code.add(str(request.args.get("source", "")))
             words = approval_words(request, self.plan).sentence().rstrip("?")
-            self._note("approval", f"{confirmation_text(request.tool, confirmation)}: {words}")
+            self._note("approval", _answered(confirmation, words))
             self.approval, self.message = None, ""
             self.phase = "building"
         return confirmation
@@ -372,3 +372,12 @@ class RunState(HasTraits):
     def act(self, action: str, **args: Any) -> None:
         """One action from a view (see :func:`jupyter_plan.ui.actions.act`)."""
         act(self, action, **args)
+
+
+def _answered(confirmation: Confirmation, words: str) -> str:
+    """An approval as the card's history says it: "Allowed: Insert a code cell …"."""
+    if confirmation.allow:
+        scope = " for this build" if confirmation.scope == "build" else ""
+        return f"Allowed{scope}: {words}"
+    why = f" ({confirmation.reason})" if confirmation.reason else ""
+    return f"Denied: {words}{why}"

@@ -21,7 +21,7 @@ export const MODE_LABELS: { [mode in ApprovalMode | 'yolo' | 'unset']: string } 
   auto_edit: 'Auto-accept edits',
   plan: 'Read-only (plan)',
   yolo: 'Allow everything (yolo)',
-  unset: 'As approved (per plan)'
+  unset: 'As approved'
 };
 
 /** Ask the kernel to switch mode; the model follows the kernel's answer. */

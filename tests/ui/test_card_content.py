@@ -155,7 +155,7 @@ def test_an_approval_in_notebook_words_covers_insert_and_run(
     approval.locator("button.jp-plan-allow-once").click()
     wait_phase(card, "built")
     # one approval: the run needed none, and said so
-    assert "approved above" in card.inner_text()
+    assert "Ran the cell just approved (no second approval)" in card.inner_text()
     lab.cell_with_source("groupby('region')").locator(
         ".jp-OutputArea-output", has_text="15.5"
     ).wait_for()

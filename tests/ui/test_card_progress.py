@@ -57,7 +57,9 @@ def test_progress_shows_from_the_start_and_stop_keeps_the_checkpoint(
     lab.screenshot("-waiting")
     # the agent's words, then a question: the sidebar flags it
     card.locator(".jp-plan-questions").wait_for()
-    assert card.locator(".jp-plan-narration").inner_text() == "Let me look at `sales`."
+    narration = card.locator(".jp-plan-narration")
+    assert narration.inner_text() == "Let me look at sales."
+    assert narration.locator("code").inner_text() == "sales"  # its Markdown drawn
     item.locator(".jp-plan-badge", has_text="A question waits for you").wait_for()
     assert lab.page.locator(".jp-plan-tab-waiting").count() == 1  # and its tab
     card.locator("button.jp-plan-option", has_text="pandas groupby").click()

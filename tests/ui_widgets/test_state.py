@@ -130,7 +130,7 @@ async def test_one_approval_covers_inserting_a_cell_and_running_it() -> None:
     assert "Insert a code cell and run it at the end of the notebook" in run.history[-1]["text"]
     # running that very code asks nothing more; other code still asks
     assert (await run.confirm(run_cell("y = 2"))).allow
-    assert run.approval is None and "approved above" in run.history[-1]["text"]
+    assert run.approval is None and "no second approval" in run.history[-1]["text"]
     other = asyncio.ensure_future(run.confirm(run_cell("rm -rf")))
     await asyncio.sleep(0)
     assert run.approval is not None

@@ -35,6 +35,10 @@ export const BUILD_MODE_LABELS: { [mode: string]: string } = {
   default: 'Review each edit'
 };
 
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function statusLabel(status: string): string {
   return status.replace(/_/g, ' ');
 }
@@ -195,7 +199,8 @@ export function RevisionDiff(props: { plan: IPlanJSON; open?: boolean }): JSX.El
   return (
     <details className="jp-plan-revision-diff" open={props.open !== false}>
       <summary>
-        Changes since revision {previous.revision}: {added} lines added, {removed} removed
+        Changes since revision {previous.revision}: {plural(added, 'line')} added,{' '}
+        {removed} removed
         {previous.feedback ? ` (your feedback: “${previous.feedback}”)` : ''}
       </summary>
       <DiffRows rows={rows} language="markdown" context={2} />

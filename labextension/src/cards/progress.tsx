@@ -5,6 +5,7 @@
  */
 import * as React from 'react';
 import { ICardState } from '../protocol';
+import { Inline } from './inline';
 
 export function clock(seconds: number): string {
   const whole = Math.max(0, Math.floor(seconds));
@@ -50,9 +51,11 @@ export function ProgressLine(props: { state: ICardState }): JSX.Element {
         ))}
       </div>
       )}
-      {props.state.narration && (
+      {props.state.narration && props.state.phase !== 'awaiting_review' && (
         <blockquote className="jp-plan-narration" aria-label="The agent says">
-          {props.state.narration}
+          {props.state.narration.split('\n').map((line, i) => (
+            <Inline key={i} text={line} className="jp-plan-narration-line" />
+          ))}
         </blockquote>
       )}
     </div>
