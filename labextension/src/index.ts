@@ -5,7 +5,8 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { Widget } from '@lumino/widgets';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -15,7 +16,9 @@ import { provideServices } from './cards/services';
 import { CommandIDs, addCommands } from './commands';
 import { openPlanFile } from './planview';
 import { PlansSidebar } from './sidebar';
-import { ModeStatus } from './statusbar';
+import { ModeStatus, ToolbarModeStatus } from './statusbar';
+import { nextMode } from './model';
+import { setMode } from './sidebar';
 import { enableCapability } from './protocol';
 import { MODULE_NAME, MODULE_VERSION, RunCardModel, RunCardView, setCellLocator } from './widget';
 
@@ -121,6 +124,27 @@ const uiPlugin: JupyterFrontEndPlugin<void> = {
         align: 'left',
         rank: 10,
         isActive: () => showStatus
+      });
+    }
+    if (!statusBar) {
+      // Notebook 7 has no status bar: the mode sits in each notebook's toolbar, and the
+      // Plans panel is listed by name in View → Left Sidebar
+      sidebar.title.label = 'Plans';
+      app.docRegistry.addWidgetExtension('Notebook', {
+        createNew: (widget: Widget) => {
+          const panel = widget as NotebookPanel;
+          const bridge = bridges.get(panel);
+          if (!bridge) {
+            return;
+          }
+          const item = new ToolbarModeStatus(bridge, b => {
+            void setMode(b, nextMode(b.model.mode)).catch(reason =>
+              console.warn('jupyter-plan: could not switch the mode', reason)
+            );
+          });
+          panel.toolbar.insertItem(10, 'jupyterPlanMode', item);
+          return item;
+        }
       });
     }
     if (restorer) {

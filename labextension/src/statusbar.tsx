@@ -9,6 +9,53 @@ import * as React from 'react';
 import { IPlanBridges, PanelBridge } from './bridge';
 import { modeLabel } from './model';
 
+/** The mode as a button: click, Enter or Space switches to the next one. */
+export function ModeButton(props: { bridge: PanelBridge; onClick: () => void }): JSX.Element {
+  const mode = props.bridge.model.mode;
+  const label = modeLabel(mode);
+  return (
+    <span
+      className={`jp-plan-statusbar-mode jp-plan-mode-${mode ?? 'unset'}`}
+      role="button"
+      tabIndex={0}
+      aria-label={`Approval mode for %build: ${label}. Activate to switch to the next mode.`}
+      title="Approval mode for %build (click, Enter or Space to switch)"
+      onClick={props.onClick}
+      onKeyDown={e => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          props.onClick();
+        }
+      }}
+    >
+      Approval: {label}
+    </span>
+  );
+}
+
+/**
+ * The same item in a notebook's toolbar, for frontends without a status bar (Notebook 7).
+ */
+export class ToolbarModeStatus extends ReactWidget {
+  constructor(
+    private _bridge: PanelBridge,
+    private _onClick: (bridge: PanelBridge) => void
+  ) {
+    super();
+    this.addClass('jp-plan-statusbar');
+    this.addClass('jp-plan-toolbar-mode');
+    _bridge.model.modeChanged.connect(() => this.update());
+    _bridge.model.changed.connect(() => this.update());
+  }
+
+  protected render(): JSX.Element | null {
+    if (!this._bridge.connected) {
+      return null;
+    }
+    return <ModeButton bridge={this._bridge} onClick={() => this._onClick(this._bridge)} />;
+  }
+}
+
 export class ModeStatus extends ReactWidget {
   private _bridge: PanelBridge | null = null;
 
@@ -41,25 +88,6 @@ export class ModeStatus extends ReactWidget {
     if (!bridge || !bridge.connected) {
       return null;
     }
-    const mode = bridge.model.mode;
-    const label = modeLabel(mode);
-    return (
-      <span
-        className={`jp-plan-statusbar-mode jp-plan-mode-${mode ?? 'unset'}`}
-        role="button"
-        tabIndex={0}
-        aria-label={`Approval mode for %build: ${label}. Activate to switch to the next mode.`}
-        title="Approval mode for %build (click, Enter or Space to switch)"
-        onClick={this._onClick}
-        onKeyDown={e => {
-          if (e.key === 'Enter' || e.key === ' ') {
-            e.preventDefault();
-            this._onClick();
-          }
-        }}
-      >
-        Approval: {label}
-      </span>
-    );
+    return <ModeButton bridge={bridge} onClick={this._onClick} />;
   }
 }
