@@ -18,14 +18,17 @@ it ran.
 from __future__ import annotations
 
 import copy
+import json
 import os
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from jupyter_plan.bridge.execute import Executor
 from jupyter_plan.bridge.file import built_cell_id, load_notebook, snapshot_from_nbformat
 from jupyter_plan.bridge.memory import MemoryBridge, insert_index
-from jupyter_plan.models import Cell, NewCell
+from jupyter_plan.models import Cell, NewCell, NotebookSnapshot
 
 CELLS_MIME = "application/vnd.jupyter-plan.cells+json"
 FORMAT = 1
@@ -36,7 +39,7 @@ class DetachedBridge(MemoryBridge):
 
     def __init__(self, path: str | os.PathLike[str], executor: Executor | None = None) -> None:
         self.path = Path(path)
-        super().__init__(snapshot_from_nbformat(load_notebook(self.path), str(self.path)), executor)
+        super().__init__(read_snapshot(self.path), executor)
         self._original = {c.id: (c.source, copy.deepcopy(c.metadata)) for c in self.snapshot.cells}
 
     async def insert_cells(
@@ -98,6 +101,35 @@ class DetachedBridge(MemoryBridge):
         if not (cells or edited or deleted):
             return None
         return {"format": FORMAT, "inserted": cells, "edited": edited, "deleted": deleted}
+
+
+def read_snapshot(path: Path) -> NotebookSnapshot:
+    """The notebook at ``path``, read as plain JSON when it is nbformat 4 with cell ids (the
+    usual case): importing nbformat (jsonschema, its URI grammars) costs a second or more,
+    a large share of a replay. Anything else goes through nbformat."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+        raw = data["cells"] if data.get("nbformat") == 4 else None
+        if raw is None or not all(isinstance(c, dict) and c.get("id") for c in raw):
+            raise ValueError("not plain nbformat 4.5")
+        cells = [
+            Cell(
+                id=c["id"],
+                cell_type=c["cell_type"],
+                source=_text(c.get("source", "")),
+                outputs=list(c.get("outputs", [])),
+                execution_count=c.get("execution_count"),
+                metadata=dict(c.get("metadata", {})),
+            )
+            for c in raw
+        ]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, ValidationError):
+        return snapshot_from_nbformat(load_notebook(path), str(path))
+    return NotebookSnapshot(path=str(path), cells=cells)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "".join(value)
 
 
 def nbformat_cell(cell: Cell) -> dict[str, Any]:
