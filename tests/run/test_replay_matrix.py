@@ -1,11 +1,14 @@
 """The replay matrix, headless half: the quickstart (recorded headless) and the notebook
-recorded live in JupyterLab, each under every headless runner, offline with no key. Every
-cell of the matrix leaves the plan files byte for byte as recorded and gives the built cells
-the recording says (ids, sources, ``metadata.jupyter_plan``). The JupyterLab half is
-``tests/ui/test_replay_matrix.py``. Each command here is the one the README's table gives."""
+recorded live in JupyterLab, each under every headless runner of the README's runners table,
+run as the table writes it, offline with no key. Every cell of the matrix leaves the plan
+files byte for byte as recorded and gives the built cells the recording says (ids, sources,
+``metadata.jupyter_plan``). The JupyterLab half is ``tests/ui/test_replay_matrix.py``."""
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -24,42 +27,49 @@ from jupyter_plan.testing.replays import (
     recorded_built_cells,
 )
 
-BIN = Path(sys.executable).parent
-NBCLIENT = """\
-import sys, nbformat
-from nbclient import NotebookClient
-nb = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(nb, resources={"metadata": {"path": "."}}).execute()
-nbformat.write(nb, sys.argv[2])
-"""
-# runner -> (command for notebook NB writing OUT, keeps built cells as cells)
-RUNNERS: dict[str, tuple[list[str], bool]] = {
-    "nbconvert": (["jupyter", "nbconvert", "--to", "notebook", "--execute", "NB",
-                   "--output-dir", "OUTDIR", "--output", "OUTNAME"], False),
-    "nbconvert-ExecutePlan": (["jupyter", "nbconvert", "--to", "notebook",
-                               "--NotebookExporter.preprocessors=jupyter_plan.run.nbconvert.ExecutePlan",
-                               "NB", "--output-dir", "OUTDIR", "--output", "OUTNAME"], True),
-    "jupyter-execute": (["jupyter", "execute", "NB", "--output=OUTNAME"], False),
-    "papermill": (["papermill", "NB", "OUT", "-p", "region", "all"], False),
-    "papermill-engine": (["papermill", "--engine", "jupyter_plan", "NB", "OUT",
-                          "-p", "region", "all"], True),
-    "nbclient": (["PYTHON", "-c", NBCLIENT, "NB", "OUT"], False),
-    "jupyter-plan-run": (["jupyter-plan", "run", "NB", "--output", "OUT"], True),
-}  # fmt: skip
+ROOT = Path(__file__).resolve().parents[2]
+SECTION = (ROOT / "README.md").read_text(encoding="utf-8").split("### Runners", 1)[1]
+ROW = re.compile(r"^\| ([^|]+?) \| `([^`]+)` \| ([^|]+) \|$", re.MULTILINE)
+PYTHON = re.search(r"^```python\n(.*?)^```", SECTION, re.MULTILINE | re.DOTALL)
+
+
+def _runners() -> dict[str, tuple[str, bool]]:
+    """The README's runners table: runner -> (command, keeps built cells as cells)."""
+    found = {
+        name.strip("` "): (command, keeps.strip().startswith("cells"))
+        for name, command, keeps in ROW.findall(SECTION.split("\n## ", 1)[0])
+    }
+    assert PYTHON is not None, "the README's nbclient example is missing"
+    found["nbclient"] = ("python -c " + shlex.quote(PYTHON.group(1)), True)
+    plain = PYTHON.group(1).replace("expand_notebook(nb)", "pass")
+    found["nbclient, no expand"] = ("python -c " + shlex.quote(plain), False)
+    return found
+
+
+RUNNERS = _runners()
 NOTEBOOKS = {QUICKSTART: ("", "plan"), "lab_revenue.ipynb": ("lab", "lab-plan")}
 
 
-def _command(runner: str, notebook: str, out: Path) -> list[str]:
-    words = {
-        "NB": notebook,
-        "OUT": str(out),
-        "OUTDIR": str(out.parent),
-        "OUTNAME": out.stem,
-        "PYTHON": sys.executable,
-    }
-    argv = [words.get(w, w) for w in RUNNERS[runner][0]]
-    argv = [a.replace("=OUTNAME", f"={out.stem}") for a in argv]
-    return [str(BIN / argv[0]) if (BIN / argv[0]).exists() else argv[0], *argv[1:]]
+def test_the_readme_names_every_runner() -> None:
+    assert set(RUNNERS) >= {
+        "jupyter-plan run", "nbconvert", "nbconvert, keeping cells", "jupyter execute",
+        "papermill", "papermill, keeping cells", "nbclient",
+    }  # fmt: skip
+
+
+def _shell(command: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = offline_env(home)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return subprocess.run(
+        ["bash", "-c", command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.parametrize("runner", sorted(RUNNERS))
@@ -77,19 +87,13 @@ def test_every_runner_replays_the_recorded_plan_and_build(
     assert [meta["plan_id"] for _, _, meta in expected] and expected == sorted(
         expected, key=lambda c: c[2]["step_id"]
     )
-    out = folder / "out" / f"{runner}.ipynb" if runner != "jupyter-execute" else folder / "je.ipynb"
-    out.parent.mkdir(exist_ok=True)
+    (folder / "out").mkdir()
+    command, keeps = RUNNERS[runner]
+    stem = Path(notebook).stem
+    command = command.replace("quickstart.ipynb", notebook).replace("quickstart", stem)
+    out = folder / "out" / notebook
 
-    proc = subprocess.run(
-        _command(runner, notebook, out),
-        cwd=folder,
-        env=offline_env(tmp_path / "home"),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = _shell(command, folder, tmp_path / "home")
 
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert (folder / notebook).read_bytes() == source  # the runner's notebook is never written
@@ -97,5 +101,5 @@ def test_every_runner_replays_the_recorded_plan_and_build(
     assert built_cells(out) == expected  # ids, sources, metadata.jupyter_plan
     executed = nbformat.read(out, as_version=4)
     as_cells = any("jupyter_plan" in c.metadata for c in executed.cells)
-    assert as_cells == RUNNERS[runner][1]  # else kept as the %build cell's output
+    assert as_cells == keeps  # else kept as the %build cell's output
     assert (CELLS_MIME in str([c.outputs for c in executed.cells if "outputs" in c])) != as_cells
