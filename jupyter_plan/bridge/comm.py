@@ -390,15 +390,5 @@ class ProtocolMismatch(BridgeError):
         self.kind = kind
 
 
-__all__ = [
-    "TARGET",
-    "CommBridge",
-    "CommLike",
-    "FrontendHandler",
-    "FrontendInfo",
-    "ProtocolMismatch",
-    "Rejection",
-    "Superseded",
-    "error_payload",
-    "read_open_data",
-]
+__all__ = ["TARGET", "CommBridge", "CommLike", "FrontendHandler", "FrontendInfo"]
+__all__ += ["ProtocolMismatch", "Rejection", "Superseded", "error_payload", "read_open_data"]
