@@ -103,6 +103,8 @@ def plan(project: Project) -> Planner:
         ns: dict[str, Any] | None = None,
         plan_id: str | None = "sales-summary",
         client: Any = None,
+        live: bool = False,
+        keep: bool = False,
         **flags: Any,
     ) -> PlanOutcome:
         settings_flags = {"model": "openai/fake", "api_key": API_KEY, **flags}
@@ -122,6 +124,8 @@ def plan(project: Project) -> Planner:
                 namespace=namespace() if ns is None else ns,
                 client=client,
                 plan_id=plan_id,
+                live=live,
+                keep=keep,
             )
         )
 

@@ -7,13 +7,15 @@ import json
 import pytest
 import yaml
 
+from jupyter_plan.agent.client import ModelError
 from jupyter_plan.agent.replay import ReplayDrift
 from jupyter_plan.agent.runs import RunSetupError
+from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.models import Answer, PlanStatus, ReviewDecision
 from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
 from jupyter_plan.testing.human import ScriptedHuman
 
-from .conftest import API_KEY, Planner, Project
+from .conftest import API_KEY, Planner, Project, notebook
 
 PLAN_V1 = """# Revenue by region
 
@@ -165,6 +167,37 @@ async def test_replay_drift_names_the_turn(plan: Planner, project: Project) -> N
         await plan(None, ScriptedHuman(), api_base=url, replay="always")
     assert info.value.turn == 3
     assert "model turn 3" in str(info.value)
+
+
+async def test_a_changed_task_with_a_recording_of_its_cell_never_calls_the_model(
+    plan: Planner, project: Project
+) -> None:
+    """No --id: the recording is this plan's because it was made from the same cell."""
+    with FakeModelServer(planning_script()) as server:
+        first = await plan(server, planning_human(), plan_id=None)
+    assert first.plan is not None
+    before = project.files()
+    with FakeModelServer([]) as server:  # a model is configured and reachable
+        with pytest.raises(ReplayDrift, match="model turn 1"):
+            await plan(server, ScriptedHuman(), plan_id=None, task="Summarise revenue by month")
+        assert server.requests == []  # no silent call
+        assert project.files() == before  # the recorded plan is left as it was
+        kept = await plan(server, ScriptedHuman(), plan_id=None, task="…by month", keep=True)
+        assert kept.plan is not None and kept.plan.id == first.plan.id and server.requests == []
+        with pytest.raises(ModelError):  # the person chose to re-plan live: the model is asked
+            await plan(server, ScriptedHuman(), plan_id=None, task="…by month", live=True)
+        assert server.requests
+
+
+async def test_without_the_plan_cell_the_prompt_says_so(plan: Planner, project: Project) -> None:
+    snapshot = notebook().model_copy(update={"active_cell_id": None})
+    with FakeModelServer(planning_script()) as server:
+        await plan(server, planning_human(), bridge=MemoryBridge(snapshot))
+        body = server.requests[0].body
+    assert body is not None
+    user = body["messages"][1]["content"]
+    assert "The %%plan cell this task comes from is not known" in user
+    assert "(the %%plan cell)" not in user
 
 
 async def test_inquiry_gets_an_answer_and_no_plan(plan: Planner, project: Project) -> None:
