@@ -323,7 +323,7 @@ class KernelSession:
             human = WidgetHuman(
                 title=title, kind="build" if kind == "build" else "plan", cell_id=current_cell_id()
             )
-            display(human.widget)
+            human.show()
             self.humans.append(human)
             for observer in self.observers:
                 observer.human_added(human)

@@ -62,20 +62,58 @@ class WidgetHuman:
                 ) from None
         self.loop = loop
         self.state = RunState(kind=kind, title=title, loop=loop, cell_id=cell_id)
-        self.native = native_frontend() if native is None else native
         self._forms: list[Any] = []
+        self._widget: Any = None
+        self._handle: Any = None
+        self.native = native
+        if native is not None or native_frontend():
+            self._materialize()
+        else:  # Run All: the panel may connect just after this cell starts; choose then
+            self.state.observe(self._decide, names=["phase"])
+
+    @property
+    def widget(self) -> Any:
+        """The card: the native one where a panel draws it, else the fallback."""
+        return self._materialize()
+
+    def show(self) -> None:
+        """Display the card in the running cell (or, while it is not yet known which card
+        this frontend draws, an empty output the card replaces once it is)."""
+        from IPython.display import display
+
+        if self._widget is not None:
+            display(self._widget)
+        else:
+            self._handle = display({"text/plain": ""}, raw=True, display_id=True)
+
+    def _decide(self, change: dict[str, Any]) -> None:
+        if change["old"] == "starting" and self._widget is None:
+            self._materialize()
+
+    def _materialize(self) -> Any:
+        if self._widget is not None:
+            return self._widget
+        if self.native is None:
+            self.native = native_frontend()
         if self.native:
             from jupyter_plan.ui.card import RunCard
 
-            self.card: Any = RunCard(self.state, loop=loop)
-            self.widget: Any = self.card
+            self.card: Any = RunCard(self.state, loop=self.loop)
+            self._widget = self.card
         else:
             self.review_view = ReviewView(self.state)
             self.cards = widgets.VBox()
             self.cards.add_class("jp-plan-cards")
-            self.widget = widgets.VBox([self.review_view, self.cards])
-            self.widget.add_class("jp-plan-container")
+            self._widget = widgets.VBox([self.review_view, self.cards])
+            self._widget.add_class("jp-plan-container")
             self.state.observe(self._pending, names=["questions", "approval"])
+            if self.state.questions:
+                self._show(QuestionForm(self.state, self.state.questions))
+            if self.state.approval is not None:
+                self._show(ApprovalForm(self.state, self.state.approval))
+        if self._handle is not None:
+            self._handle.update(self._widget)
+        return self._widget
 
     @property
     def review_widget(self) -> RunState:

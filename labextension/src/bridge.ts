@@ -14,7 +14,7 @@ import { NotebookActions, NotebookPanel, INotebookTracker } from '@jupyterlab/no
 import { Token } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Channel } from './channel';
-import { INotebookHost, cellData } from './handlers';
+import { INotebookHost, cellData, newCellId, oneStep, trailingEmpty } from './handlers';
 import { PlansModel } from './model';
 import {
   CAPABILITIES,
@@ -103,6 +103,23 @@ export class PanelBridge implements INotebookHost {
       );
     }
     return this._channel.request(op, args);
+  }
+
+  /**
+   * Insert a code cell with `source` after `afterCellId` (at the end, before the empty cells
+   * there, without it) and run it; resolves with the new cell's id once it is running.
+   */
+  insertAndRun(source: string, afterCellId: string | null): string {
+    const model = this.sharedModel;
+    const ids = model.cells.map(c => c.id);
+    const after = afterCellId === null ? -1 : ids.indexOf(afterCellId);
+    const at = after >= 0 ? after + 1 : trailingEmpty(model);
+    const id = newCellId(new Set(ids));
+    oneStep(model, () => {
+      model.insertCell(at, { id, cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null });
+    });
+    void this.runCells([id]).catch(error => console.error('jupyter-plan: run failed', error));
+    return id;
   }
 
   async runCells(cellIds: string[]): Promise<ICellRun[]> {

@@ -38,9 +38,10 @@ export async function perform(
   args: JSONObject = {}
 ): Promise<void> {
   const id = entry.plan.id;
-  if (!entry.plan.run) {
-    // a plan of this notebook with no run in this kernel: it can still be built
-    await bridge.request('build', { plan_id: id, rebuild: action === 'rebuild' });
+  if (action === 'build' || action === 'rebuild') {
+    // a %build cell below the plan's cell, run here: the build is a cell of the notebook
+    const source = action === 'rebuild' ? `%build --rebuild ${id}` : `%build ${id}`;
+    bridge.insertAndRun(source, entry.cellId ?? entry.plan.run?.cell_id ?? null);
     return;
   }
   await bridge.request('act', { plan_id: id, action, ...args });

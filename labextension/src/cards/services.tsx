@@ -70,14 +70,17 @@ export function makeServices(
       });
     },
     async highlight(host, code, language) {
-      host.textContent = '';
+      host.textContent = code; // readable at once; the highlighted copy replaces it
       const registry = found.languages;
       const spec = registry && language ? registry.findBest(language) : null;
       if (!registry || !spec) {
-        host.textContent = code;
         return;
       }
-      await registry.highlight(code, spec, host);
+      const styled = document.createElement('span');
+      await registry.highlight(code, spec, styled);
+      if (styled.textContent === code) {
+        host.replaceChildren(...Array.from(styled.childNodes));
+      }
     },
     cellLabel
   };
