@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from jupyter_plan.bridge.base import BridgeError
-from jupyter_plan.bridge.comm import CommBridge, Superseded
+from jupyter_plan.bridge.comm import CommBridge, NotSent, Superseded
 from jupyter_plan.bridge.locate import CommRegistry, same_notebook
 from jupyter_plan.models import CellRun, NewCell, NotebookSnapshot
 
@@ -76,18 +76,22 @@ class AwaitedComm:
             self.registry.off_open(on_open)
         return self._bridge
 
-    async def _call(self, op: Callable[[CommBridge], Awaitable[T]]) -> T:
-        """``op`` on the panel's newest comm; again on its successor if it was replaced."""
+    async def _call(self, op: Callable[[CommBridge], Awaitable[T]], *, reads: bool = False) -> T:
+        """``op`` on the panel's newest comm; again on its successor if it was replaced or
+        closed before the request went out (a read, also if it closed while waiting)."""
         for _ in range(RETRIES):
             bridge = await self.bridge()
             try:
                 return await op(bridge)
-            except Superseded:
+            except (Superseded, NotSent):
                 continue
+            except BridgeError:
+                if not (reads and bridge.closed):
+                    raise
         return await op(await self.bridge())
 
     async def get_notebook(self) -> NotebookSnapshot:
-        return await self._call(lambda b: b.get_notebook())
+        return await self._call(lambda b: b.get_notebook(), reads=True)
 
     async def insert_cells(
         self, cells: list[NewCell], *, after: str | None = None, before: str | None = None
@@ -107,7 +111,7 @@ class AwaitedComm:
         await self._call(lambda b: b.set_cell_metadata(cell_id, key, value))
 
     async def checkpoint(self) -> str:
-        return await self._call(lambda b: b.checkpoint())
+        return await self._call(lambda b: b.checkpoint(), reads=True)
 
     async def restore_checkpoint(self, token: str) -> None:
         await self._call(lambda b: b.restore_checkpoint(token))

@@ -139,7 +139,6 @@ class CommBridge:
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
         self._closed: str | None = None
-        self._closed_kind: type[BridgeError] = BridgeError
         comm.on_msg(self._on_msg)
         comm.on_close(self._on_close)
 
@@ -158,8 +157,8 @@ class CommBridge:
         rid = uuid.uuid4().hex
         pending = _Pending(op, loop, loop.create_future())
         with self._lock:
-            if self._closed is not None:
-                raise self._closed_kind(f"cannot {op}: {self._closed}")
+            if self._closed is not None:  # never sent: safe to send on another comm
+                raise NotSent(f"cannot {op}: {self._closed}")
             self._pending[rid] = pending
         try:
             try:
@@ -229,7 +228,7 @@ class CommBridge:
         with self._lock:
             if self._closed is not None:
                 return
-            self._closed, self._closed_kind = reason, kind
+            self._closed = reason
             pending, self._pending = list(self._pending.values()), {}
         for p in pending:
             self._hand_over(p, None, kind(f"{p.op} did not finish: {reason}"))
@@ -384,6 +383,10 @@ class Superseded(BridgeError):
     """The request's comm was replaced by a newer one from the same panel."""
 
 
+class NotSent(BridgeError):
+    """The comm was closed before the request could be sent."""
+
+
 class ProtocolMismatch(BridgeError):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -391,4 +394,5 @@ class ProtocolMismatch(BridgeError):
 
 
 __all__ = ["TARGET", "CommBridge", "CommLike", "FrontendHandler", "FrontendInfo"]
-__all__ += ["ProtocolMismatch", "Rejection", "Superseded", "error_payload", "read_open_data"]
+__all__ += ["NotSent", "ProtocolMismatch", "Rejection", "Superseded", "error_payload"]
+__all__ += ["read_open_data"]
