@@ -70,7 +70,8 @@ def test_the_review_shows_the_whole_plan_and_what_iterate_changed(
 ) -> None:
     load_extension(lab)
     lab.run_cell(DATA)
-    second = RICH_PLAN.replace("- Region names may differ in case.", "- None: the data is tidy.")
+    hostile = '- None: the data is tidy. <img src=x onerror="window.__pwned = 1">'
+    second = RICH_PLAN.replace("- Region names may differ in case.", hostile)
     fake_model.use([*rich_planning("full_plan"), *rich_planning("full_plan", second)[1:]])
     cell = lab.run_cell("%%plan --id full_plan\nSummarise revenue by region")
     card = run_card(cell, "plan")
@@ -107,6 +108,10 @@ def test_the_review_shows_the_whole_plan_and_what_iterate_changed(
         .endswith("Region names may differ in case.")
     )
     assert "None: the data is tidy." in diff.locator(".jp-plan-diff-add").inner_text()
+    # the model's Markdown went through the sanitiser: the <img onerror> of revision 2 is inert
+    assert card.locator(".jp-plan-section-risks").inner_text().strip().endswith("tidy.")
+    assert lab.page.locator(".jp-plan-card img[onerror]").count() == 0
+    assert lab.page.evaluate("() => window.__pwned") is None
     # the sidebar and, once approved, the saved card render the title's code, no backticks
     act(card, "approve_auto_edit")
     wait_phase(card, "approved")
