@@ -180,7 +180,9 @@ def install(kernel: Any) -> History:
     if isinstance(existing, History):
         return existing
     history = History()
-    session = kernel.session
+    session = getattr(kernel, "session", None)
+    if session is None:  # not an ipykernel (a test double, a bare shell): nothing to tap
+        return history
     send: Callable[..., Any] = session.send
 
     def tapped(stream: Any, msg_or_type: Any, content: Any = None, parent: Any = None, *args: Any,

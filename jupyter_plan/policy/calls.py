@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from jupyter_plan.policy import matching
+import jupyter_plan.policy.matching as matching
 from jupyter_plan.policy.types import (
     Decision,
     Mode,

@@ -30,7 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from jupyter_plan.policy import matching
+import jupyter_plan.policy.matching as matching
 from jupyter_plan.policy.build_files import is_build_file, is_file_edit_tool
 from jupyter_plan.policy.calls import Call, Hit
 from jupyter_plan.policy.checkers import SafetyChecker
