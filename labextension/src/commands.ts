@@ -7,11 +7,11 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
-import { IPlanBridges, PanelBridge } from './bridge';
+import { IPlanBridges, PanelBridge } from './bridge/bridges';
 import { ACTION_LABELS, confirmAction } from './cards/actions';
 import { IPlanEntry, entryActions, nextMode } from './model';
 import { JSONObject, RunAction } from './protocol';
-import { perform, setMode } from './sidebar';
+import { perform, setMode } from './sidebar/plans';
 
 export namespace CommandIDs {
   export const cycleMode = 'jupyter-plan:cycle-mode';

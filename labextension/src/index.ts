@@ -11,16 +11,16 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
-import { IPlanBridges, PlanBridges } from './bridge';
+import { IPlanBridges, PlanBridges } from './bridge/bridges';
 import { provideServices } from './cards/services';
 import { CommandIDs, addCommands } from './commands';
-import { openPlanFile } from './planview';
-import { PlansSidebar } from './sidebar';
-import { ModeStatus, ToolbarModeStatus } from './statusbar';
+import { openPlanFile } from './sidebar/planfile';
+import { PlansSidebar } from './sidebar/plans';
+import { ModeStatus, ToolbarModeStatus } from './sidebar/statusbar';
 import { nextMode } from './model';
-import { setMode } from './sidebar';
+import { setMode } from './sidebar/plans';
 import { enableCapability } from './protocol';
-import { MODULE_NAME, MODULE_VERSION, RunCardModel, RunCardView, setCellLocator } from './widget';
+import { MODULE_NAME, MODULE_VERSION, RunCardModel, RunCardView, setCellLocator } from './cards/widget';
 
 /**
  * The live bridge: one `jupyter_plan` comm per notebook panel.
@@ -179,5 +179,5 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [bridgePlugin, cardsPlugin, ui
 export default plugins;
 export * from './protocol';
 export { PlansModel } from './model';
-export { IPlanBridges } from './bridge';
+export { IPlanBridges } from './bridge/bridges';
 export { CommandIDs } from './commands';

@@ -1,4 +1,4 @@
-import { Channel } from '../channel';
+import { Channel } from '../bridge/channel';
 import { PlansModel } from '../model';
 import { JSONObject } from '../protocol';
 import { disposeAll, fakeHost } from './helpers';

@@ -1,4 +1,4 @@
-import { handleRequest } from '../handlers';
+import { handleRequest } from '../bridge/handlers';
 import type { IReply, JSONObject, JSONValue } from '../protocol';
 import { cellIds, disposeAll, fakeHost, IFakeHost, sources } from './helpers';
 

@@ -1,5 +1,5 @@
 import { YNotebook } from '@jupyter/ydoc';
-import type { INotebookHost } from '../handlers';
+import type { INotebookHost } from '../bridge/handlers';
 import type { ICellRun, JSONObject } from '../protocol';
 
 const made: YNotebook[] = [];

@@ -7,13 +7,13 @@
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
-import { IPlanBridges, PanelBridge } from './bridge';
-import { ActionBar } from './cards/actions';
-import { ErrorNotice } from './cards/error';
-import { PlanHeader, StepList } from './cards/plan';
-import { planIcon } from './icon';
-import { IPlanEntry, PlansModel, entryActions, planFilePath, waiting } from './model';
-import { APPROVAL_MODES, ApprovalMode, IPlanJSON, JSONObject, RunAction } from './protocol';
+import { IPlanBridges, PanelBridge } from '../bridge/bridges';
+import { ActionBar } from '../cards/actions';
+import { ErrorNotice } from '../cards/error';
+import { PlanHeader, StepList } from '../cards/plan';
+import { planIcon } from '../icon';
+import { IPlanEntry, PlansModel, entryActions, planFilePath, waiting } from '../model';
+import { APPROVAL_MODES, ApprovalMode, IPlanJSON, JSONObject, RunAction } from '../protocol';
 
 /** The approval modes, named as everywhere else (jupyter_plan/ui/phases.py MODE_LABELS). */
 export const MODE_LABELS: { [mode in ApprovalMode | 'yolo' | 'unset']: string } = {

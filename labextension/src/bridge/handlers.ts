@@ -21,7 +21,7 @@ import {
   PartialJSONValue,
   errorPayload,
   isObject
-} from './protocol';
+} from '../protocol';
 
 /** What the handlers need of a notebook panel. */
 export interface INotebookHost {

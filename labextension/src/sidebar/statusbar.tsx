@@ -6,8 +6,8 @@
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
-import { IPlanBridges, PanelBridge } from './bridge';
-import { modeLabel } from './model';
+import { IPlanBridges, PanelBridge } from '../bridge/bridges';
+import { modeLabel } from '../model';
 
 /** The mode as a button: click, Enter or Space switches to the next one. */
 export function ModeButton(props: { bridge: PanelBridge; onClick: () => void }): JSX.Element {

@@ -6,9 +6,9 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
-import { PlanDocument, PlanHeader } from './cards/plan';
-import { ICardServices, Services, makeServices } from './cards/services';
-import { IPlanJSON, PLAN_MIME, isPlanJSON } from './protocol';
+import { PlanDocument, PlanHeader } from './plan';
+import { ICardServices, Services, makeServices } from './services';
+import { IPlanJSON, PLAN_MIME, isPlanJSON } from '../protocol';
 
 export class PlanRenderer extends ReactWidget implements IRenderMime.IRenderer {
   private _plan: IPlanJSON | null = null;

@@ -5,8 +5,8 @@
  * promises.
  */
 import { INotebookHost, handleRequest } from './handlers';
-import { PlansModel } from './model';
-import { BridgeError, IReply, JSONObject, JSONValue, isObject } from './protocol';
+import { PlansModel } from '../model';
+import { BridgeError, IReply, JSONObject, JSONValue, isObject } from '../protocol';
 
 /** What the channel needs of a comm (`Kernel.IComm` fits through a small adapter). */
 export interface ICommLike {

@@ -10,8 +10,8 @@ import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
-import { isHiddenPath } from './model';
-import { IPlanJSON } from './protocol';
+import { isHiddenPath } from '../model';
+import { IPlanJSON } from '../protocol';
 
 export function openPlanFile(app: JupyterFrontEnd, path: string, plan: IPlanJSON): void {
   if (!isHiddenPath(path)) {

@@ -15,7 +15,7 @@ import { Token } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Channel } from './channel';
 import { INotebookHost, cellData, newCellId, oneStep, trailingEmpty } from './handlers';
-import { PlansModel } from './model';
+import { PlansModel } from '../model';
 import {
   CAPABILITIES,
   ICellRun,
@@ -25,7 +25,7 @@ import {
   PROTOCOL_VERSION,
   TARGET,
   isObject
-} from './protocol';
+} from '../protocol';
 
 /** The bridges of all open notebook panels. */
 export interface IPlanBridges {

@@ -7,9 +7,9 @@
 import { DOMWidgetModel, DOMWidgetView } from '@jupyter-widgets/base';
 import * as React from 'react';
 import { Root, createRoot } from 'react-dom/client';
-import { RunCard } from './cards/runcard';
-import { Services, makeServices } from './cards/services';
-import { ICardState, isObject } from './protocol';
+import { RunCard } from './runcard';
+import { Services, makeServices } from './services';
+import { ICardState, isObject } from '../protocol';
 
 export const MODULE_NAME = 'jupyter-plan';
 export const MODULE_VERSION = '0.1.0';
