@@ -169,3 +169,70 @@ def test_architecture_page_matches_the_tree() -> None:
 
 def test_readme_links_the_architecture_page() -> None:
     assert "docs/architecture.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+# The labextension: the same rules for labextension/src (its test folder excluded).
+SRC = ROOT / "labextension" / "src"
+_TS_IMPORT = re.compile(
+    r"""(?:^|\n)\s*(?:import|export)\b[^'";]*?from\s*['"](\.{1,2}/[^'"]+)['"]"""
+)
+
+
+def ts_modules() -> dict[str, Path]:
+    """``cards/plan`` -> file, for every module of the front end (tests excluded)."""
+    return {
+        p.relative_to(SRC).with_suffix("").as_posix(): p
+        for p in sorted([*SRC.rglob("*.ts"), *SRC.rglob("*.tsx")])
+        if "__tests__" not in p.parts
+    }
+
+
+def ts_import_graph() -> dict[str, set[str]]:
+    mods = ts_modules()
+    graph: dict[str, set[str]] = {}
+    for name, path in mods.items():
+        here = Path(name).parent
+        found = set()
+        for spec in _TS_IMPORT.findall(path.read_text(encoding="utf-8")):
+            target = (here / spec).as_posix()
+            parts: list[str] = []
+            for part in target.split("/"):
+                if part == "..":
+                    parts.pop()
+                elif part != ".":
+                    parts.append(part)
+            found.add("/".join(parts))
+        graph[name] = {m for m in found if m in mods and m != name}
+    return graph
+
+
+def ts_floor(module: str) -> str:
+    return module.split("/")[0] if "/" in module else "(src)"
+
+
+def test_the_front_end_has_no_import_circles() -> None:
+    graph = ts_import_graph()
+    assert graph["index"], "the import reader found nothing: the check would pass vacuously"
+    assert cycles(graph) == []
+
+
+def test_the_front_ends_folders_point_down() -> None:
+    """cards/ and bridge/ use only the shared models below them, never each other or the
+    sidebar; the sidebar may use both; only index and commands sit above the folders."""
+    allowed = {"bridge": set(), "cards": set(), "sidebar": {"bridge", "cards"}}
+    for module, targets in ts_import_graph().items():
+        mine = ts_floor(module)
+        if mine not in allowed:
+            continue
+        used = {ts_floor(t) for t in targets} - {mine, "(src)"}
+        assert used <= allowed[mine], f"{module} imports from {sorted(used - allowed[mine])}"
+        assert not {t for t in targets if t in ("index", "commands")}, module
+
+
+def test_the_architecture_page_names_each_front_end_folder() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    folders = {f"labextension/src/{p.name}/" for p in SRC.iterdir() if p.is_dir()}
+    folders.discard("labextension/src/__tests__/")
+    assert sorted(f for f in folders if f"`{f}`" not in text) == []
+    named = set(re.findall(r"`(labextension/src/[\w/.]*\w/?)`", text))
+    assert sorted(p for p in named if not (ROOT / p.rstrip("/")).exists()) == []
