@@ -18,8 +18,8 @@ from jupyter_plan.record.store import PlanStore, PlanStoreError
 from jupyter_plan.redaction import redact_credentials, scrub
 
 NO_PLAN = (
-    "**jupyter-plan:** the model answered in text and submitted no plan. To get a plan, run "
-    "this cell again (retry), or say *write a plan* in the task. Its answer:\n\n"
+    "**jupyter-plan:** the model answered in text and submitted no plan. To get a plan, click "
+    "Retry (or run this cell again), or say *write a plan* in the task. Its answer:\n\n"
 )
 
 

@@ -93,7 +93,9 @@ def actions(
         return ["retry", "undo"] if kind == "build" and undoable else ["retry"]
     if phase == "stopped":
         return ["resume", "undo"] if kind == "build" and undoable else ["resume"]
-    return []  # rejected, answered
+    if phase == "answered" and kind == "plan":  # text, no plan: asking again may give one
+        return ["retry"]
+    return []  # rejected, a build's closing words
 
 
 def shown_phase(kind: Kind, phase: str, plan_status: str | None) -> str:

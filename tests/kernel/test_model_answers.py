@@ -41,8 +41,8 @@ async def test_an_answer_in_text_says_no_plan_was_submitted(cells: Cells, script
     outputs = await cells.run(f"{PLAN}\nWhich region sells most?")
     shown = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
     assert shown == (
-        "**jupyter-plan:** the model answered in text and submitted no plan. To get a plan, run "
-        "this cell again (retry), or say *write a plan* in the task. Its answer:\n\n"
+        "**jupyter-plan:** the model answered in text and submitted no plan. To get a plan, click "
+        "Retry (or run this cell again), or say *write a plan* in the task. Its answer:\n\n"
         "The north region has the highest revenue."
     )
 

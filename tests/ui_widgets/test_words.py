@@ -89,6 +89,8 @@ def test_other_errors_keep_their_first_line_and_their_causes() -> None:
         ("plan", "failed", None, False, ["retry"]),
         ("plan", "stopped", "drafting", False, ["resume"]),
         ("plan", "rejected", "rejected", False, []),
+        ("plan", "answered", None, False, ["retry"]),
+        ("build", "answered", "building", False, []),
         ("build", "confirming", "building", False, ["stop"]),
         ("build", "built", "built", False, ["rebuild"]),
         ("build", "failed", "approved", True, ["retry", "undo"]),
