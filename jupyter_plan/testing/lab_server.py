@@ -201,6 +201,22 @@ def start_lab_server(base: Path, extra_env: Mapping[str, str] | None = None) -> 
     Kernels inherit the server's environment: ``extra_env`` is how they reach a fake model.
     The caller stops it with :func:`stop_process` (``server.proc``).
     """
+    return start_jupyter_server(base, extra_env, app="jupyterlab", app_class="LabApp")
+
+
+def start_jupyter_server(
+    base: Path,
+    extra_env: Mapping[str, str] | None,
+    *,
+    app: str,
+    app_class: str,
+    news_off: bool = True,
+) -> LabServer:
+    """``python -m <app>`` (JupyterLab or Notebook 7) as :func:`start_lab_server` describes.
+
+    ``news_off``: the settings override that silences JupyterLab's news plugin; Notebook 7
+    lacks that plugin, and an override for a missing plugin fails its settings registry.
+    """
     root = base / "project"
     dirs = {
         name: base / name
@@ -209,7 +225,8 @@ def start_lab_server(base: Path, extra_env: Mapping[str, str] | None = None) -> 
     (root / ".jupyter_plan").mkdir(parents=True)
     for d in dirs.values():
         d.mkdir()
-    (dirs["app-settings"] / "overrides.json").write_text(json.dumps(NEWS_OFF))
+    if news_off:
+        (dirs["app-settings"] / "overrides.json").write_text(json.dumps(NEWS_OFF))
 
     env = dict(os.environ)
     env.update(
@@ -230,7 +247,7 @@ def start_lab_server(base: Path, extra_env: Mapping[str, str] | None = None) -> 
     cmd = [
         sys.executable,
         "-m",
-        "jupyterlab",
+        app,
         "--no-browser",
         "--allow-root",
         "--ip",
@@ -241,10 +258,10 @@ def start_lab_server(base: Path, extra_env: Mapping[str, str] | None = None) -> 
         "--ServerApp.password=",
         "--ServerApp.disable_check_xsrf=True",
         f"--ServerApp.root_dir={root}",
-        f"--LabApp.app_settings_dir={dirs['app-settings']}",
-        "--LabApp.expose_app_in_browser=True",
+        f"--{app_class}.app_settings_dir={dirs['app-settings']}",
+        f"--{app_class}.expose_app_in_browser=True",
     ]
-    log_path = base / "jupyter-lab.log"
+    log_path = base / f"{app}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             cmd,

@@ -8,80 +8,19 @@ server gets its own jupyter dirs, like :func:`~jupyter_plan.testing.lab_server.s
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from jupyter_plan.testing.lab import LabPage
-from jupyter_plan.testing.lab_server import (
-    LabServer,
-    _wait_ready,
-    free_port,
-    stop_process,
-)
+from jupyter_plan.testing.lab_server import LabServer, start_jupyter_server
 
 
 def start_notebook_server(base: Path, extra_env: Mapping[str, str] | None = None) -> LabServer:
     """``jupyter notebook`` (7) serving ``base/project``; stopped with ``stop_process``."""
-    root = base / "project"
-    dirs = {n: base / n for n in ("config", "data", "runtime", "app-settings", "user-settings")}
-    (root / ".jupyter_plan").mkdir(parents=True)
-    for d in dirs.values():
-        d.mkdir()
-    # no overrides.json: JupyterLab's news plugin is not in Notebook 7, and an override for a
-    # plugin it lacks fails its settings registry ("reading 'schema'")
-    env = dict(os.environ)
-    env.update(
-        JUPYTER_CONFIG_DIR=str(dirs["config"]),
-        JUPYTER_DATA_DIR=str(dirs["data"]),
-        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
-        JUPYTERLAB_SETTINGS_DIR=str(dirs["user-settings"]),
-        LITELLM_LOCAL_MODEL_COST_MAP="True",
-        LITELLM_MODE="PRODUCTION",
-        PYTHONUNBUFFERED="1",
+    return start_jupyter_server(
+        base, extra_env, app="notebook", app_class="JupyterNotebookApp", news_off=False
     )
-    env.update(extra_env or {})
-    env.pop("JUPYTER_TOKEN", None)
-    env.pop("JUPYTER_PLAN_INTERACTIVE", None)
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "notebook",
-        "--no-browser",
-        "--allow-root",
-        "--ip",
-        "127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        "--IdentityProvider.token=",
-        "--ServerApp.password=",
-        "--ServerApp.disable_check_xsrf=True",
-        f"--ServerApp.root_dir={root}",
-        f"--JupyterNotebookApp.app_settings_dir={dirs['app-settings']}",
-        "--JupyterNotebookApp.expose_app_in_browser=True",
-    ]
-    log_path = base / "jupyter-notebook.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = LabServer(f"http://127.0.0.1:{port}", port, root, base, log_path, proc, env)
-    try:
-        _wait_ready(server)
-    except BaseException:
-        stop_process(proc)
-        raise
-    return server
 
 
 class NotebookPage(LabPage):
