@@ -22,6 +22,7 @@ from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
 from jupyter_plan.agent.runs import live_client, open_transcript, policy_for, render
 from jupyter_plan.agent.view import AgentView
 from jupyter_plan.bridge.base import EditableBridge
+from jupyter_plan.bridge.file import writes_at_safe_points
 from jupyter_plan.models import NotebookSnapshot, Plan, PlanStatus, Step
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.types import Mode
@@ -159,7 +160,8 @@ async def run_build(run: BuildRun) -> BuildOutcome:
     plan = transition(plan, PlanStatus.BUILDING)
     store.save(plan)
     try:
-        result = await loop.run()
+        with writes_at_safe_points(run.bridge, state):  # a file: at step ends, on stop
+            result = await loop.run()
         if result.outcome is not Outcome.ANSWERED:  # pragma: no cover - no exit_plan_mode here
             raise LoopStopped("the build ended without a summary")
     except BaseException:

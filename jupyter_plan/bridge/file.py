@@ -1,9 +1,12 @@
 """A notebook in its ``.ipynb`` file, read and edited with nbformat (headless runs).
 
-Every operation reads the file afresh and every edit writes it back atomically
-(``record.atomic.write_atomic``), so a reader never sees half a notebook and whatever the edit
-does not touch — notebook metadata, other cells, their outputs, the nbformat minor
-version — is kept. One exception: cells need ids to be addressed, so a file older than
+The notebook is parsed once and kept in memory (``bridge/notebook_file.py``: a changed
+file is read again, or refused when edits of ours are unsaved); every edit is written back
+atomically (``record.atomic.write_atomic``), at once, or — inside
+:func:`writes_at_safe_points`, a build — at each step's end and when the build ends,
+fails or is interrupted. A reader never sees half a notebook, and whatever the edit does
+not touch — notebook metadata, other cells, their outputs, the nbformat minor version —
+is kept. One exception: cells need ids to be addressed, so a file older than
 nbformat 4.5 (no ids) is upgraded to 4.5 at its first edit, keeping the ids
 ``get_notebook`` reported (``cell-0``, ``cell-1``, …); JupyterLab does the same on save.
 
@@ -18,10 +21,12 @@ given, also written there as ``<token>.ipynb`` so an undo survives a kernel rest
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +40,7 @@ from jupyter_plan.bridge.memory import (
     no_executor,
     require,
 )
+from jupyter_plan.bridge.notebook_file import NotebookFile
 from jupyter_plan.models import Cell, CellRun, NewCell, NotebookSnapshot
 from jupyter_plan.record.atomic import write_atomic
 
@@ -129,21 +135,27 @@ class FileBridge:
         self.executor = executor
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
         self._checkpoints: dict[str, bytes] = {}
+        self._file = NotebookFile(self.path, load_notebook)
+        self._held = False
 
     # -- the file -------------------------------------------------------------------
 
     def _load(self) -> Any:
-        return load_notebook(self.path)
+        return self._file.notebook()
 
-    def _save(self, nb: Any) -> None:
-        import nbformat
+    def _save(self, nb: Any, *cell_ids: str) -> None:
+        """``cell_ids`` changed (none: the cell list did); written now unless held."""
+        self._file.changed(*cell_ids)
+        if not self._held:
+            self._file.save()
 
-        nb.nbformat_minor = max(int(nb.get("nbformat_minor", 0)), 5)  # ids need 4.5
-        text = nbformat.writes(nb)
-        try:
-            write_atomic(self.path, text if text.endswith("\n") else text + "\n")
-        except OSError as exc:
-            raise BridgeError(f"cannot write notebook {self.path}: {exc}") from None
+    def hold_writes(self, held: bool) -> None:
+        """Keep edits in memory (True) until :meth:`flush`; see :func:`writes_at_safe_points`."""
+        self._held = held
+
+    def flush(self) -> None:
+        """Write the edits kept in memory, atomically (nothing to write: nothing done)."""
+        self._file.save()
 
     @staticmethod
     def _ids(nb: Any) -> list[str]:
@@ -175,20 +187,20 @@ class FileBridge:
             made.append(_new_nbformat_cell(new, cell_id))
         if made:
             nb.cells[at:at] = made
-            self._save(nb)
+            self._save(nb, *(c["id"] for c in made))
         return [c["id"] for c in made]
 
     async def replace_cell(self, cell_id: str, source: str) -> None:
         nb = self._load()
         self._cell(nb, cell_id)["source"] = source
-        self._save(nb)
+        self._save(nb, cell_id)
 
     async def delete_cells(self, cell_ids: list[str]) -> None:
         nb = self._load()
         require(self._ids(nb), cell_ids)
         gone = set(cell_ids)
         nb.cells = [c for c in nb.cells if c["id"] not in gone]
-        self._save(nb)
+        self._save(nb, *gone)
 
     async def set_cell_metadata(self, cell_id: str, key: str, value: Any) -> None:
         import nbformat
@@ -196,7 +208,7 @@ class FileBridge:
         nb = self._load()
         cell = self._cell(nb, cell_id)
         cell.setdefault("metadata", nbformat.NotebookNode())[key] = nbformat.from_dict(value)
-        self._save(nb)
+        self._save(nb, cell_id)
 
     # -- running --------------------------------------------------------------------
 
@@ -210,7 +222,7 @@ class FileBridge:
             raise no_executor("file")
         runs: list[CellRun] = []
         for i, cell_id in enumerate(cell_ids):
-            nb = self._load()  # the previous cell's code may have changed the file
+            nb = self._load()  # from memory; read again if the previous cell changed the file
             try:
                 cell = self._cell(nb, cell_id)
             except CellNotFound:
@@ -229,7 +241,7 @@ class FileBridge:
             else:
                 cell["outputs"] = [nbformat.from_dict(o) for o in run.outputs]
                 cell["execution_count"] = run.execution_count
-                self._save(nb)
+                self._save(nb, cell_id)
             if run.status == "error":
                 return runs + aborted(cell_ids[i + 1 :])
         return runs
@@ -238,7 +250,7 @@ class FileBridge:
 
     async def checkpoint(self) -> str:
         try:
-            data = self.path.read_bytes()
+            data = self._file.dumps().encode() if self._file.dirty else self.path.read_bytes()
         except OSError as exc:
             raise BridgeError(f"cannot checkpoint notebook {self.path}: {exc}") from None
         token = new_token()
@@ -261,3 +273,39 @@ class FileBridge:
             write_atomic(self.path, data)
         except OSError as exc:
             raise BridgeError(f"cannot restore notebook {self.path}: {exc}") from None
+        self._file.forget()
+
+
+@contextlib.contextmanager
+def writes_at_safe_points(bridge: object, build: Any) -> Iterator[None]:
+    """Inside the block, a file bridge keeps a build's edits in memory and writes them at
+    the safe points: each ``build.on_step`` call (a step ticked off), and on leaving the
+    block — at the end, on an error, on an interrupt (a cancellation, ``KeyboardInterrupt``).
+    Any other bridge (JupyterLab's comm, a runner's copy) is left as it is."""
+    hold = getattr(bridge, "hold_writes", None)
+    flush = getattr(bridge, "flush", None)
+    if not callable(hold) or not callable(flush):
+        yield
+        return
+    ticked = build.on_step
+
+    def on_step(step: Any) -> None:
+        flush()
+        if ticked is not None:
+            ticked(step)
+
+    build.on_step = on_step
+    hold(True)
+    try:
+        yield
+    except BaseException as exc:
+        try:
+            flush()
+        except BridgeError as error:  # the build's own failure stays the one raised
+            exc.add_note(str(error))
+        raise
+    else:
+        flush()
+    finally:
+        hold(False)
+        build.on_step = ticked

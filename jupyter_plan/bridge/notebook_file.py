@@ -1,0 +1,153 @@
+"""An ``.ipynb`` held in memory for a headless build: read once, written at safe points.
+
+Reading and writing the whole file at every edit cost ≈170 ms per edit at 1,000 cells
+(22 MB): parsing the JSON, nbformat's validation, and serialising every output again. Here
+the parsed notebook stays in memory; an edit marks the cells it changed, and a write
+serialises only those cells again (each cell's JSON is kept, indented as nbformat writes
+it: the bytes are exactly ``nbformat.writes``'s) and goes through ``record.atomic``.
+
+Another writer is noticed, never overwritten: the file's inode, size and mtime are kept
+from our last read or write, and checked (one ``stat``) before every use and every write.
+Changed on disk with nothing of ours unsaved: it is read again (a person's edit between two
+tool calls is seen). Changed with edits of ours unsaved: :class:`NotebookChanged`, and our
+version is written beside the file (``<name>.jupyter-plan-conflict.ipynb``): nothing lost.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from jupyter_plan.bridge.base import BridgeError
+from jupyter_plan.record.atomic import write_atomic
+
+Signature = tuple[int, int, int]  # inode, size, mtime in ns
+
+
+class NotebookChanged(BridgeError):
+    """The file changed on disk while edits of ours were not yet written."""
+
+
+def signature(path: Path) -> Signature | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def conflict_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.jupyter-plan-conflict{path.suffix}")
+
+
+def _dumps_kwargs() -> dict[str, Any]:
+    from nbformat.v4.nbjson import BytesEncoder
+
+    return {
+        "cls": BytesEncoder,
+        "indent": 1,
+        "sort_keys": True,
+        "separators": (",", ": "),
+        "ensure_ascii": False,
+    }
+
+
+def cell_json(cell: Any) -> str:
+    """One cell as it appears in the file written by ``nbformat.writes`` (lines split,
+    transient metadata dropped), indented to its depth in the ``cells`` list."""
+    from nbformat import NotebookNode
+    from nbformat.v4.rwbase import split_lines
+
+    one = NotebookNode(cells=[copy.deepcopy(cell)])
+    split_lines(one)
+    one.cells[0].get("metadata", {}).pop("trusted", None)
+    # A JSON string never holds a raw newline: every newline here is indentation.
+    return json.dumps(one.cells[0], **_dumps_kwargs()).replace("\n", "\n  ")
+
+
+class NotebookFile:
+    """The notebook at ``path``, parsed once by ``load``; see the module doc."""
+
+    def __init__(self, path: Path, load: Callable[[Path], Any]) -> None:
+        self.path, self._load = path, load
+        self.dirty = False  # edits not yet on disk
+        self._nb: Any = None
+        self._seen: Signature | None = None
+        self._cells: dict[str, str] = {}  # cell id -> its JSON, for cells unchanged since
+
+    def notebook(self) -> Any:
+        """The notebook, from memory unless the file changed (see the module doc)."""
+        now = signature(self.path)
+        if self._nb is not None and now == self._seen:
+            return self._nb
+        if self._nb is not None and self.dirty:
+            raise self._conflict()
+        self._nb = self._load(self.path)
+        self._seen = now
+        self._cells.clear()
+        return self._nb
+
+    def changed(self, *cell_ids: str) -> None:
+        """Edits were made in memory (to these cells, or to the cell list)."""
+        for cell_id in cell_ids:
+            self._cells.pop(cell_id, None)
+        self.dirty = True
+
+    def dumps(self) -> str:
+        """The file's text for the notebook in memory (``nbformat.writes``'s bytes)."""
+        nb = self.notebook() if self._nb is None else self._nb
+        nb.nbformat_minor = max(int(nb.get("nbformat_minor", 0)), 5)  # ids need 4.5
+        head = {k: v for k, v in nb.items() if k != "cells"}
+        head["metadata"] = {
+            k: v
+            for k, v in nb.get("metadata", {}).items()
+            if k not in ("orig_nbformat", "orig_nbformat_minor", "signature")
+        }
+        if not nb.cells:
+            text = json.dumps({**head, "cells": []}, **_dumps_kwargs())
+        else:
+            mark = f"jupyter-plan-cells-{secrets.token_hex(8)}"
+            text = json.dumps({**head, "cells": [mark]}, **_dumps_kwargs())
+            parts = []
+            for cell in nb.cells:
+                part = self._cells.get(cell["id"])
+                if part is None:
+                    part = self._cells[cell["id"]] = cell_json(cell)
+                parts.append(part)
+            text = text.replace(json.dumps(mark), ",\n  ".join(parts), 1)
+        return text if text.endswith("\n") else text + "\n"
+
+    def save(self) -> None:
+        """Write the edits atomically, unless another writer changed the file first."""
+        if not self.dirty:
+            return
+        if signature(self.path) != self._seen:
+            raise self._conflict()
+        try:
+            write_atomic(self.path, self.dumps())
+        except OSError as exc:
+            raise BridgeError(f"cannot write notebook {self.path}: {exc}") from None
+        self._seen = signature(self.path)
+        self.dirty = False
+
+    def forget(self) -> None:
+        """The file was replaced on purpose (an undo): read it again at the next use."""
+        self._nb, self._seen, self.dirty = None, None, False
+        self._cells.clear()
+
+    def _conflict(self) -> NotebookChanged:
+        aside = conflict_path(self.path)
+        kept = ""
+        try:
+            write_atomic(aside, self.dumps())
+            kept = f"; the build's version is kept in {aside}"
+        except OSError as exc:
+            kept = f"; the build's version could not be kept ({exc})"
+        return NotebookChanged(
+            f"notebook {self.path} was changed on disk by another program while the build "
+            f"edited it: not overwritten{kept}. Close the notebook elsewhere and build again."
+        )
