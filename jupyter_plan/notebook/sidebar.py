@@ -162,6 +162,7 @@ class Sidebar:
         return {
             "plans": entries,
             "mode": mode.value if mode is not None else None,
+            "default_mode": _chosen_default_mode(bridge),
             "pending_approval": pending,
         }
 
@@ -384,3 +385,15 @@ def _told(run: RunState, action: str, task: asyncio.Future[Any]) -> None:
 def _log_failure(task: asyncio.Future[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.warning("jupyter_plan: running the %%build cell failed: %s", task.exception())
+
+
+def _chosen_default_mode(bridge: CommBridge) -> str | None:
+    """``default_approval_mode`` when a settings source chose it (shown before a mode is set)."""
+    from jupyter_plan.settings import load_settings
+
+    try:
+        resolved = load_settings(bridge.os_path.parent if bridge.os_path else Path.cwd())
+    except Exception:  # broken settings are reported where they are used
+        return None
+    chosen = resolved.source_of("default_approval_mode").layer != "default"
+    return str(resolved.settings.default_approval_mode) if chosen else None

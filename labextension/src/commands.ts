@@ -9,8 +9,9 @@ import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { IPlanBridges, PanelBridge } from './bridge/bridges';
 import { ACTION_LABELS, confirmAction } from './cards/actions';
-import { IPlanEntry, entryActions, nextMode } from './model';
+import { IPlanEntry, entryActions } from './model';
 import { JSONObject, RunAction } from './protocol';
+import { nextModeOf } from './sidebar/modes';
 import { perform, setMode } from './sidebar/plans';
 
 export namespace CommandIDs {
@@ -73,12 +74,13 @@ export function addCommands(
 
   app.commands.addCommand(CommandIDs.cycleMode, {
     label: 'Plan: switch the approval mode',
-    caption: 'Review each edit → Auto-accept edits → Read-only (plan)',
+    caption:
+      'Review each edit → Auto-accept edits → Read-only (plan); plan is skipped while the agent runs or an approval shows',
     isEnabled: () => current()?.connected ?? false,
     execute: async () => {
       const bridge = current();
       if (bridge) {
-        await setMode(bridge, nextMode(bridge.model.mode));
+        await setMode(bridge, nextModeOf(bridge.model));
       }
     }
   });

@@ -17,7 +17,7 @@ import { CommandIDs, addCommands } from './commands';
 import { openPlanFile } from './sidebar/planfile';
 import { PlansSidebar } from './sidebar/plans';
 import { ModeStatus, ToolbarModeStatus } from './sidebar/statusbar';
-import { nextMode } from './model';
+import { nextModeOf } from './sidebar/modes';
 import { setMode } from './sidebar/plans';
 import { enableCapability } from './protocol';
 import { MODULE_NAME, MODULE_VERSION, RunCardModel, RunCardView, setCellLocator } from './cards/widget';
@@ -138,7 +138,7 @@ const uiPlugin: JupyterFrontEndPlugin<void> = {
             return;
           }
           const item = new ToolbarModeStatus(bridge, b => {
-            void setMode(b, nextMode(b.model.mode)).catch(reason =>
+            void setMode(b, nextModeOf(b.model)).catch(reason =>
               console.warn('jupyter-plan: could not switch the mode', reason)
             );
           });

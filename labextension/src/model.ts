@@ -162,6 +162,7 @@ export class PlansModel {
   private _saved = new Map<string, IPlanEntry>();
   private _live = new Map<string, IPlanJSON>();
   private _mode: KernelMode = null;
+  private _defaultMode: KernelMode = null;
   private _pending: string | null = null;
   private _connection: ConnectionState = { kind: 'disconnected' };
   private _changed = new Signal<this, void>(this);
@@ -188,6 +189,11 @@ export class PlansModel {
       this._mode = mode;
       this._modeChanged.emit(mode);
     }
+  }
+
+  /** The `default_approval_mode` setting when a settings source chose one, else null. */
+  get defaultMode(): KernelMode {
+    return this._defaultMode;
   }
 
   /** The id of the plan waiting for approval, if any. */
@@ -241,6 +247,13 @@ export class PlansModel {
     if ('mode' in args && isKernelMode(args.mode)) {
       this.mode = args.mode;
     }
+    if ('default_mode' in args && isKernelMode(args.default_mode)) {
+      const changed = args.default_mode !== this._defaultMode;
+      this._defaultMode = args.default_mode;
+      if (changed) {
+        this._modeChanged.emit(this._mode);
+      }
+    }
     if ('pending_approval' in args) {
       const pending = args.pending_approval;
       this._pending = typeof pending === 'string' ? pending : null;
@@ -253,6 +266,7 @@ export class PlansModel {
     this._live.clear();
     this._pending = null;
     this.mode = null; // a new kernel starts with no mode set
+    this._defaultMode = null;
     this._changed.emit();
   }
 }

@@ -14,6 +14,8 @@ import { PlanHeader, StepList } from '../cards/plan';
 import { planIcon } from '../icon';
 import { IPlanEntry, PlansModel, entryActions, planFilePath, waiting } from '../model';
 import { APPROVAL_MODES, ApprovalMode, IPlanJSON, JSONObject, RunAction } from '../protocol';
+import { shownMode } from './modes';
+import { PromptBox } from './prompt';
 
 /** The approval modes, named as everywhere else (jupyter_plan/ui/phases.py MODE_LABELS). */
 export const MODE_LABELS: { [mode in ApprovalMode | 'yolo' | 'unset']: string } = {
@@ -167,6 +169,14 @@ export class PlansSidebar extends ReactWidget {
     });
   }
 
+  private _setMode(bridge: PanelBridge, mode: ApprovalMode): void {
+    this._error = null;
+    setMode(bridge, mode).catch((error: Error) => {
+      this._error = error.message;
+      this.update();
+    });
+  }
+
   private _select(entry: IPlanEntry): void {
     const bridge = this._bridge;
     const cellId = entry.cellId ?? entry.plan.run?.cell_id;
@@ -183,10 +193,17 @@ export class PlansSidebar extends ReactWidget {
 
   protected render(): JSX.Element {
     const bridge = this._bridge;
+    const prompt = <PromptBox bridge={bridge} onMode={(b, mode) => this._setMode(b, mode)} />;
     if (!bridge) {
-      return <div className="jp-plan-empty">Open a notebook to see its plans.</div>;
+      return (
+        <div className="jp-plan-sidebar-body">
+          {prompt}
+          <div className="jp-plan-empty">Open a notebook to see its plans.</div>
+        </div>
+      );
     }
     const model = bridge.model;
+    const mode = shownMode(model);
     const connection = model.connection;
     const connected = bridge.connected;
     const plans = model.plans;
@@ -200,22 +217,16 @@ export class PlansSidebar extends ReactWidget {
             Approval mode{' '}
             <select
               className="jp-plan-mode-select jp-mod-styled"
-              value={model.mode ?? 'unset'}
+              value={mode ?? 'unset'}
               disabled={!connected}
-              onChange={e => {
-                const mode = e.target.value as ApprovalMode;
-                setMode(bridge, mode).catch((error: Error) => {
-                  this._error = error.message;
-                  this.update();
-                });
-              }}
+              onChange={e => this._setMode(bridge, e.target.value as ApprovalMode)}
             >
-              {model.mode === null && (
+              {mode === null && (
                 <option value="unset" disabled>
                   {MODE_LABELS.unset}
                 </option>
               )}
-              {model.mode === 'yolo' && (
+              {mode === 'yolo' && (
                 <option value="yolo" disabled>
                   {MODE_LABELS.yolo}
                 </option>
@@ -228,6 +239,7 @@ export class PlansSidebar extends ReactWidget {
             </select>
           </label>
         </div>
+        {prompt}
         <div className={`jp-plan-connection jp-plan-connection-${connection.kind}`}>
           {connection.kind === 'connected' && 'Live: connected to the kernel'}
           {connection.kind === 'connecting' && 'Connecting to the kernel…'}

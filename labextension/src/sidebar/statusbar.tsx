@@ -8,18 +8,21 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { IPlanBridges, PanelBridge } from '../bridge/bridges';
 import { modeLabel } from '../model';
+import { shownMode } from './modes';
 
 /** The mode as a button: click, Enter or Space switches to the next one. */
 export function ModeButton(props: { bridge: PanelBridge; onClick: () => void }): JSX.Element {
-  const mode = props.bridge.model.mode;
+  const model = props.bridge.model;
+  const mode = shownMode(model);
   const label = modeLabel(mode);
+  const fromSettings = model.mode === null && mode !== null;
   return (
     <span
       className={`jp-plan-statusbar-mode jp-plan-mode-${mode ?? 'unset'}`}
       role="button"
       tabIndex={0}
       aria-label={`Approval mode for %build: ${label}. Activate to switch to the next mode.`}
-      title="Approval mode for %build (click, Enter or Space to switch)"
+      title={`Approval mode${fromSettings ? ' (default_approval_mode setting)' : ''}: click, Enter, Space or Alt+Shift+P switches it`}
       onClick={props.onClick}
       onKeyDown={e => {
         if (e.key === 'Enter' || e.key === ' ') {
