@@ -30,6 +30,9 @@ def load_ipython_extension(ipython: Any) -> None:
         from jupyter_plan.bridge.history import install  # stdlib only: what cells output
 
         install(ipython.kernel)
+        from jupyter_plan.agent.warmup import schedule  # stdlib only: starts after this cell
+
+        schedule(ipython)
 
         def open_panel(comm: Any, msg: dict[str, Any]) -> None:
             _open_panel(ipython, comm, msg)

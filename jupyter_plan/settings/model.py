@@ -114,6 +114,12 @@ class Settings(_Strict):
         description="Recorded transcripts: `auto` replays one that matches the request, "
         "`always` replays only (offline), `never` always calls the model.",
     )
+    warm_up: bool = Field(
+        True,
+        description="Load the model layer in the background while the kernel is idle after "
+        "`%load_ext`, so the first plan starts at once. Never with no model, `replay: always` "
+        "or a headless run.",
+    )
     audit: AuditSettings = Field(default_factory=AuditSettings, description="Audit log.")
 
     @field_validator("api_base")
