@@ -40,7 +40,7 @@ from jupyter_plan.bridge.memory import (
     no_executor,
     require,
 )
-from jupyter_plan.bridge.notebook_file import NotebookFile
+from jupyter_plan.bridge.notebook_file import Node, NotebookFile, read_plain, to_node
 from jupyter_plan.models import Cell, CellRun, NewCell, NotebookSnapshot
 from jupyter_plan.record.atomic import write_atomic
 
@@ -114,12 +114,26 @@ def load_notebook(path: Path) -> Any:
     return nb
 
 
-def _new_nbformat_cell(new: NewCell, cell_id: str) -> Any:
-    from nbformat import v4
+def read_for_edit(path: Path) -> Any:
+    """:func:`load_notebook`, without importing nbformat for an nbformat 4 file (the usual
+    case; ``bridge/notebook_file.py`` reads it the same way)."""
+    try:
+        nb = read_plain(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        nb = None  # load_notebook says what is wrong
+    if nb is None:
+        return load_notebook(path)
+    fill_ids(nb)
+    return nb
 
-    make = {"code": v4.new_code_cell, "markdown": v4.new_markdown_cell, "raw": v4.new_raw_cell}
-    cell = make[new.cell_type](source=new.source, metadata=new.metadata)
-    cell["id"] = cell_id
+
+def _new_cell(new: NewCell, cell_id: str) -> Any:
+    """A cell as ``nbformat.v4.new_*_cell`` makes it."""
+    cell = Node(id=cell_id, cell_type=new.cell_type, metadata=to_node(new.metadata))
+    cell["source"] = new.source
+    if new.cell_type == "code":
+        cell["execution_count"] = None
+        cell["outputs"] = []
     return cell
 
 
@@ -135,7 +149,7 @@ class FileBridge:
         self.executor = executor
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
         self._checkpoints: dict[str, bytes] = {}
-        self._file = NotebookFile(self.path, load_notebook)
+        self._file = NotebookFile(self.path, read_for_edit)
         self._held = False
 
     # -- the file -------------------------------------------------------------------
@@ -184,7 +198,7 @@ class FileBridge:
         for new in cells:
             cell_id = built_cell_id(taken, new)
             taken.add(cell_id)
-            made.append(_new_nbformat_cell(new, cell_id))
+            made.append(_new_cell(new, cell_id))
         if made:
             nb.cells[at:at] = made
             self._save(nb, *(c["id"] for c in made))
@@ -203,18 +217,14 @@ class FileBridge:
         self._save(nb, *gone)
 
     async def set_cell_metadata(self, cell_id: str, key: str, value: Any) -> None:
-        import nbformat
-
         nb = self._load()
         cell = self._cell(nb, cell_id)
-        cell.setdefault("metadata", nbformat.NotebookNode())[key] = nbformat.from_dict(value)
+        cell.setdefault("metadata", Node())[key] = to_node(value)
         self._save(nb, cell_id)
 
     # -- running --------------------------------------------------------------------
 
     async def run_cells(self, cell_ids: list[str]) -> list[CellRun]:
-        import nbformat
-
         nb = self._load()
         require(self._ids(nb), cell_ids)
         kinds = {c["id"]: c["cell_type"] for c in nb.cells}
@@ -239,7 +249,7 @@ class FileBridge:
             except CellNotFound:
                 pass  # the cell deleted itself: nothing to store
             else:
-                cell["outputs"] = [nbformat.from_dict(o) for o in run.outputs]
+                cell["outputs"] = [to_node(o) for o in run.outputs]
                 cell["execution_count"] = run.execution_count
                 self._save(nb, cell_id)
             if run.status == "error":

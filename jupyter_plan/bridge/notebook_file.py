@@ -44,29 +44,118 @@ def conflict_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.jupyter-plan-conflict{path.suffix}")
 
 
-def _dumps_kwargs() -> dict[str, Any]:
-    from nbformat.v4.nbjson import BytesEncoder
+class Node(dict[str, Any]):
+    """A dict read like an attribute too (``nb.cells``), as nbformat's ``NotebookNode``:
+    importing nbformat costs a second or more (its validator's URI grammars), and the first
+    plan in a kernel would wait for it."""
 
-    return {
-        "cls": BytesEncoder,
-        "indent": 1,
-        "sort_keys": True,
-        "separators": (",", ": "),
-        "ensure_ascii": False,
-    }
+    __slots__ = ()
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self[key] = value
+
+
+def to_node(value: Any) -> Any:
+    """``value`` with every dict a :class:`Node` (nbformat's ``from_dict``)."""
+    if isinstance(value, dict):
+        return Node((k, to_node(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return [to_node(v) for v in value]
+    return value
+
+
+def _json_mime(key: str) -> bool:
+    return key == "application/json" or (key.startswith("application/") and key.endswith("+json"))
+
+
+def read_plain(text: str) -> Any:
+    """An nbformat 4 notebook from its file's text, as ``nbformat.reader.reads`` gives it
+    (multi-line strings joined, transient metadata dropped), with no nbformat import;
+    None for anything else (older formats: the caller uses nbformat)."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("nbformat") != 4:
+        return None
+    if not isinstance(data.get("cells"), list) or not isinstance(data.get("metadata"), dict):
+        return None
+    nb = to_node(data)
+    for key in ("orig_nbformat", "orig_nbformat_minor", "signature"):
+        nb.metadata.pop(key, None)
+    for cell in nb.cells:
+        if not isinstance(cell, dict):
+            return None
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+        for bundle in (cell.get("attachments") or {}).values():
+            _join_bundle(bundle)
+        if cell.get("cell_type") == "code":
+            for out in cell.get("outputs", []):
+                kind = out.get("output_type", "")
+                if kind in ("execute_result", "display_data"):
+                    _join_bundle(out.get("data", {}))
+                elif kind and isinstance(out.get("text", ""), list):
+                    out["text"] = "".join(out["text"])
+        metadata = cell.get("metadata")
+        if isinstance(metadata, dict):
+            metadata.pop("trusted", None)
+    return nb
+
+
+def _join_bundle(data: dict[str, Any]) -> None:
+    for key, value in list(data.items()):
+        text = isinstance(value, list) and all(isinstance(line, str) for line in value)
+        if text and not _json_mime(key):
+            data[key] = "".join(value)
+
+
+def _split_bundle(data: dict[str, Any]) -> None:
+    for key, value in list(data.items()):
+        if isinstance(value, str) and (key.startswith("text/") or key in _SPLIT_MIMES):
+            data[key] = value.splitlines(True)
+
+
+_SPLIT_MIMES = ("application/javascript", "image/svg+xml")
+
+
+def _bytes_as_ascii(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("ascii")
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(
+        value,
+        indent=1,
+        sort_keys=True,
+        separators=(",", ": "),
+        ensure_ascii=False,
+        default=_bytes_as_ascii,
+    )
 
 
 def cell_json(cell: Any) -> str:
-    """One cell as it appears in the file written by ``nbformat.writes`` (lines split,
-    transient metadata dropped), indented to its depth in the ``cells`` list."""
-    from nbformat import NotebookNode
-    from nbformat.v4.rwbase import split_lines
-
-    one = NotebookNode(cells=[copy.deepcopy(cell)])
-    split_lines(one)
-    one.cells[0].get("metadata", {}).pop("trusted", None)
+    """One cell as it appears in the file ``nbformat.writes`` writes (lines split, transient
+    metadata dropped), indented to its depth in the ``cells`` list."""
+    cell = copy.deepcopy(cell)
+    if isinstance(cell.get("source"), str):
+        cell["source"] = cell["source"].splitlines(True)
+    for bundle in (cell.get("attachments") or {}).values():
+        _split_bundle(bundle)
+    if cell.get("cell_type") == "code":
+        for out in cell.get("outputs", []):
+            if out.get("output_type") in ("execute_result", "display_data"):
+                _split_bundle(out.get("data", {}))
+            elif out.get("output_type") == "stream" and isinstance(out.get("text"), str):
+                out["text"] = out["text"].splitlines(True)
+    cell.get("metadata", {}).pop("trusted", None)
     # A JSON string never holds a raw newline: every newline here is indentation.
-    return json.dumps(one.cells[0], **_dumps_kwargs()).replace("\n", "\n  ")
+    return _dumps(cell).replace("\n", "\n  ")
 
 
 class NotebookFile:
@@ -108,10 +197,10 @@ class NotebookFile:
             if k not in ("orig_nbformat", "orig_nbformat_minor", "signature")
         }
         if not nb.cells:
-            text = json.dumps({**head, "cells": []}, **_dumps_kwargs())
+            text = _dumps({**head, "cells": []})
         else:
             mark = f"jupyter-plan-cells-{secrets.token_hex(8)}"
-            text = json.dumps({**head, "cells": [mark]}, **_dumps_kwargs())
+            text = _dumps({**head, "cells": [mark]})
             parts = []
             for cell in nb.cells:
                 part = self._cells.get(cell["id"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,12 @@ import pytest
 
 from jupyter_plan.bridge import file as file_module
 from jupyter_plan.bridge import notebook_file
-from jupyter_plan.bridge.file import FileBridge, load_notebook, writes_at_safe_points
+from jupyter_plan.bridge.file import (
+    FileBridge,
+    load_notebook,
+    read_for_edit,
+    writes_at_safe_points,
+)
 from jupyter_plan.bridge.notebook_file import NotebookChanged, conflict_path
 from jupyter_plan.models import NewCell
 from jupyter_plan.testing.fake_server import FakeModelServer, http_error, stall, tool_call
@@ -99,6 +106,53 @@ async def test_every_write_is_whole_json_and_as_nbformat_writes_it(
     assert written[0] == nbformat.writes(load_notebook(path)) + "\n"
 
 
+RICH = {
+    "nbformat": 4,
+    "nbformat_minor": 5,
+    "metadata": {"kernelspec": {"name": "python3"}, "orig_nbformat": 3, "signature": "x"},
+    "cells": [
+        {"id": "m", "cell_type": "markdown", "metadata": {"trusted": True},
+         "source": ["# T\n", "é"],
+         "attachments": {"a.png": {"image/png": "iVBO", "text/plain": ["a\n", "b"]}}},
+        {"id": "c", "cell_type": "code", "metadata": {"tags": ["x"]}, "execution_count": 3,
+         "source": "print(1)\n1",
+         "outputs": [
+             {"output_type": "stream", "name": "stdout", "text": ["1\n", "2\n"]},
+             {"output_type": "execute_result", "execution_count": 3, "metadata": {},
+              "data": {"text/plain": ["1\n", "x"], "application/json": {"a": [1, "b"]},
+                       "image/svg+xml": "<svg>\n</svg>", "image/png": "iVBO\n"}},
+             {"output_type": "error", "ename": "E", "evalue": "v", "traceback": ["t1", "t2"]},
+         ]},
+        {"id": "r", "cell_type": "raw", "metadata": {}, "source": ""},
+    ],
+}  # fmt: skip
+
+
+def test_the_plain_reader_and_writer_match_nbformat(tmp_path: Path) -> None:
+    path = tmp_path / "rich.ipynb"
+    path.write_text(json.dumps(RICH))
+    ours, theirs = read_for_edit(path), load_notebook(path)
+    assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
+    held = notebook_file.NotebookFile(path, read_for_edit)
+    held.notebook()
+    assert held.dumps() == nbformat.writes(theirs) + "\n"
+
+
+def test_editing_a_notebook_file_does_not_import_nbformat(path: Path) -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from jupyter_plan.bridge.file import FileBridge\n"
+        "from jupyter_plan.models import NewCell\n"
+        f"b = FileBridge({str(path)!r})\n"
+        "asyncio.run(b.insert_cells([NewCell(source='z = 1')]))\n"
+        "asyncio.run(b.get_notebook())\n"
+        "print('nbformat' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
+    assert cell_sources(path)[-1] == "z = 1"
+
+
 async def test_reading_outputs_does_not_read_the_file_again(
     path: Path, monkeypatch: pytest.MonkeyPatch, executor: Any
 ) -> None:
@@ -106,9 +160,9 @@ async def test_reading_outputs_does_not_read_the_file_again(
 
     def counting(p: Path) -> Any:
         reads.append(p)
-        return load_notebook(p)
+        return read_for_edit(p)
 
-    monkeypatch.setattr(file_module, "load_notebook", counting)
+    monkeypatch.setattr(file_module, "read_for_edit", counting)
     bridge, build = FileBridge(path, executor), Build()
     with writes_at_safe_points(bridge, build):
         (new,) = await bridge.insert_cells([NewCell(source="print('out')")])
