@@ -126,11 +126,34 @@ class Approach(_Model):
     recommended: bool = False
 
 
+def _empty(value: Any) -> bool:
+    return not value  # new optional fields stay out of files that never used them
+
+
+class Comment(_Model):
+    """The person's comment on one part of a revision: a step (``S2``) or a section."""
+
+    anchor: str = Field(min_length=1, max_length=120)  # a step id, or a section's heading
+    text: str = Field(min_length=1)
+
+
+class CommentMark(_Model):
+    """The model's answer, in the next revision, to one comment: addressed or not, and why."""
+
+    anchor: str
+    text: str  # the comment, as the person wrote it
+    addressed: bool
+    note: str = ""
+
+
 class Revision(_Model):
     number: int = Field(ge=1)
     markdown: str
     feedback: str | None = None  # the Iterate feedback that led to this revision
     created: datetime = Field(default_factory=now)
+    author: Literal["agent", "person"] | None = Field(None, exclude_if=_empty)  # None: agent
+    comments: list[Comment] = Field(default_factory=list, exclude_if=_empty)  # sent by Iterate
+    marks: list[CommentMark] = Field(default_factory=list, exclude_if=_empty)  # on the last's
 
 
 class Usage(_Model):
@@ -171,6 +194,7 @@ class Plan(_Model):
     notebook_path: str | None = None
     created: datetime = Field(default_factory=now)
     updated: datetime = Field(default_factory=now)
+    pages: list[str] = Field(default_factory=list, exclude_if=_empty)  # referenced pages
 
     @property
     def revision(self) -> int:
@@ -205,12 +229,13 @@ class ReviewDecision(_Model):
     action: Literal["approve", "iterate", "reject"]
     build_mode: BuildMode | None = None  # with approve
     feedback: str | None = None  # with iterate (required) or reject (optional)
+    comments: list[Comment] = Field(default_factory=list, exclude_if=_empty)  # with iterate
 
     @model_validator(mode="after")
     def _fields_fit_action(self) -> ReviewDecision:
         if self.action == "approve" and self.build_mode is None:
             raise ValueError("approve needs a build_mode: auto_edit or default")
-        if self.action == "iterate" and not (self.feedback or "").strip():
+        if self.action == "iterate" and not (self.feedback or "").strip() and not self.comments:
             raise ValueError("iterate needs feedback")
         return self
 

@@ -19,6 +19,7 @@ from jupyter_plan.agent.client import ModelClient
 from jupyter_plan.agent.context import build_outline
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
+from jupyter_plan.agent.pages_context import build_pages, with_pages
 from jupyter_plan.agent.runs import live_client, open_transcript, policy_for, render
 from jupyter_plan.agent.view import AgentView
 from jupyter_plan.bridge.base import EditableBridge
@@ -100,12 +101,14 @@ async def run_build(run: BuildRun) -> BuildOutcome:
     mode = run.mode or Mode.parse(plan.build_mode or "default")
 
     # chars/4, as the planner counts: the same key on every machine, no litellm to replay.
-    outline = build_outline(snapshot, plan.goal, budget_tokens=settings.context_budget_tokens)
+    pages = build_pages(run.resolved, plan)  # the plan's referenced pages (front matter)
+    budget = max(1, settings.context_budget_tokens - pages.tokens)
+    outline = build_outline(snapshot, plan.goal, budget_tokens=budget)
     session = open_transcript(
         run.resolved,
         kind="build",
         task=f"{plan.id}@{plan.revision}\n{plan.markdown}\nmode={mode.value}",
-        context=outline.text,
+        context=with_pages(outline.text, pages),
         plan_id=plan.id,
         revision=plan.revision,
         client=run.client or (live_client(run.resolved) if settings.model else None),
@@ -140,7 +143,7 @@ async def run_build(run: BuildRun) -> BuildOutcome:
                 steps="\n".join(
                     f"- {s.id}. {s.title} — Verify: {s.verification}" for s in steps.values()
                 ),
-                outline=outline.text,
+                outline=with_pages(outline.text, pages),
             ),
         },
     ]

@@ -18,6 +18,7 @@ from jupyter_plan.agent.client import ModelClient
 from jupyter_plan.agent.context import build_outline
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
+from jupyter_plan.agent.pages_context import chosen_pages, pages_for_run, with_pages
 from jupyter_plan.agent.runs import (
     RunSetupError,
     live_client,
@@ -33,6 +34,7 @@ from jupyter_plan.plan_format import parse_plan
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.types import Mode
 from jupyter_plan.record.keeping import title_of
+from jupyter_plan.record.pages import PageError, PageStore
 from jupyter_plan.record.store import PlanStore, PlanStoreError, split_front_matter
 from jupyter_plan.session import apply_review, submit
 from jupyter_plan.settings import ResolvedSettings
@@ -58,6 +60,7 @@ class PlanRun:
     listener: Listener | None = None
     live: bool = False  # the person chose to re-plan live: a recording does not stop the model
     keep: bool = False  # the person chose to keep the recorded plan as it is
+    pages: tuple[str, ...] = ()  # %%plan --page NAME: pages the planner is given whole
 
 
 @dataclass
@@ -83,10 +86,19 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
 
     bridge = AgentView(run.bridge, root, planning=True)
     snapshot = await bridge.get_notebook()
+    referenced = [*_pages_of(store, run.plan_id), *run.pages]
+    try:
+        pages = pages_for_run(
+            run.resolved.pages_dir, root, referenced, settings.context_budget_tokens, planner=True
+        )
+    except PageError as exc:
+        raise RunSetupError(str(exc)) from None
     # Counted as chars/4, not with the model's tokenizer: the outline (and so the transcript
     # key) is the same on every machine, and a replay needs no litellm.
-    outline = build_outline(snapshot, run.task, budget_tokens=settings.context_budget_tokens)
+    budget = max(1, settings.context_budget_tokens - pages.tokens)
+    outline = build_outline(snapshot, run.task, budget_tokens=budget)
     context = outline.text if snapshot.active_cell_id else outline.text + NO_PLAN_CELL
+    context = with_pages(context, pages)
     if run.keep:  # the person chose the recorded plan over a drifted replay: no model, no replay
         kept, path = recorded_plan(run.resolved, run.plan_id, snapshot.active_cell_id)
         note = f"kept the recorded plan {kept.id!r} as it is (not replayed, no model called)"
@@ -154,9 +166,12 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
         listener=run.listener,
     )
     plan = keeping.start_plan(plan_id, run.task, settings.model, snapshot.path)
+    if referenced:
+        plan = plan.model_copy(update={"pages": list(dict.fromkeys(referenced))})
     store.save(plan)  # listed (as drafting) from the start; a dead kernel leaves a valid plan
     try:
-        plan = await _plan_loop(loop, ctx, store, plan, human)
+        known = PageStore(run.resolved.pages_dir).names()
+        plan = await _plan_loop(loop, ctx, store, plan, human, known)
     except BaseException:
         keeping.plan_failed(plan, loop.usage, list(ctx.questions))
         raise
@@ -170,7 +185,12 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
 
 
 async def _plan_loop(
-    loop: AgentLoop, ctx: ToolContext, store: PlanStore, plan: Plan, human: Human
+    loop: AgentLoop,
+    ctx: ToolContext,
+    store: PlanStore,
+    plan: Plan,
+    human: Human,
+    known_pages: list[str] | None = None,
 ) -> Plan:
     """Run the agent until the person approves or rejects (or it answers an inquiry)."""
     feedback: str | None = None
@@ -198,6 +218,7 @@ async def _plan_loop(
                 "chosen_approach": parsed.chosen_approach,
                 "questions": list(ctx.questions),
                 "usage": loop.usage,
+                "pages": list(dict.fromkeys([*plan.pages, *chosen_pages(body, known_pages)])),
             }
         )
         store.save(plan)
@@ -219,6 +240,14 @@ async def _plan_loop(
                 ),
             }
         )
+
+
+def _pages_of(store: PlanStore, plan_id: str | None) -> list[str]:
+    """The pages an existing plan references (``--id``): a new revision keeps them."""
+    try:
+        return store.load(plan_id).pages if plan_id else []
+    except PlanStoreError:
+        return []
 
 
 def _discard(store: PlanStore, plan_id: str) -> None:

@@ -125,6 +125,7 @@ def _card(human: Any) -> Any:
 
 def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
     from jupyter_plan.agent.planner import PlanRun, run_plan
+    from jupyter_plan.record.pages import suggest_page
 
     session = KernelSession.of(shell)
     flags = _flags(args)
@@ -157,6 +158,7 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
                     listener=getattr(human, "on_event", None),
                     live=args.live or choice == "live",
                     keep=args.recorded or choice == "keep",
+                    pages=tuple(getattr(args, "pages", None) or ()),
                 )
             )
 
@@ -173,6 +175,8 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
             handle.update(redact_credentials(bundle(plan, resolved, notebook)), raw=True)
 
         show(outcome.plan)
+        if hint := suggest_page(outcome.plan, resolved.settings.pages.suggest_after_chars):
+            print(f"jupyter-plan: note: {hint}")
         session.plan_outputs[outcome.plan.id] = show  # a build updates it (N/M steps)
         if review is not None:
             review.finish(outcome.plan)

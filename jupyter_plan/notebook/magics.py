@@ -38,6 +38,13 @@ class PlanMagics(Magics):
     )
     @argument("--recorded", action="store_true", help="keep the recorded plan as it is: no model")
     @argument(
+        "--page",
+        dest="pages",
+        action="append",
+        default=[],
+        help="give the planner this page (.jupyter_plan/pages/NAME.md); repeat for more",
+    )
+    @argument(
         "words",
         nargs="*",
         help="the task (line magic), or: list | show ID | mode [default|auto_edit|plan|yolo]"
@@ -74,7 +81,10 @@ class PlanMagics(Magics):
             )
         if words[0] == "show" and len(words) == 2:
             _check_id(words[1], "%plan show")
+        from jupyter_plan.notebook.pages_magic import page
+
         subcommands = {"list": commands.list_plans, "show": commands.show, "mode": commands.mode}
+        subcommands["page"] = page  # %plan page list | show NAME | new NAME | from-plan ID
         if words[0] in subcommands:
             return subcommands[words[0]](self.ip, words[1:], args)
         return commands.plan(self.ip, " ".join(words), args)

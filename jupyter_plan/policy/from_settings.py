@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from jupyter_plan.policy.audit import AuditLog
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.loader import discover, load_policy
+from jupyter_plan.policy.pages_guard import PagesGuardedEngine
 
 if TYPE_CHECKING:
     from jupyter_plan.settings import ResolvedSettings
@@ -61,8 +62,9 @@ def engine_from(
     config = [marker / "settings.json", marker / "policies", marker / "skills"]
     config += [resolved.user_dir, admin_dir(env)]
     loaded = load_policy(files)
-    return PolicyEngine(
+    return PagesGuardedEngine(  # pages are the person's (policy/pages_guard.py)
         loaded.rules,
+        pages_dir=resolved.settings.pages_dir(root),
         checkers=loaded.checkers,
         plan_dir=resolved.plan_dir,
         audit=log,

@@ -56,6 +56,21 @@ class PlanSettings(_Strict):
     _check_directory = field_validator("directory")(_inside_project)
 
 
+class PagesSettings(_Strict):
+    directory: str = Field(
+        ".jupyter_plan/pages",
+        description="Where pages (the person's Markdown context documents) are kept; a relative "
+        "path inside the project root.",
+    )
+    suggest_after_chars: int = Field(
+        6000,
+        gt=0,
+        description="A plan longer than this (in characters) is offered to be turned into a page.",
+    )
+
+    _check_directory = field_validator("directory")(_inside_project)
+
+
 class AuditSettings(_Strict):
     enabled: bool = Field(False, description="Record every policy decision as a JSON line.")
     path: str = Field(
@@ -98,6 +113,7 @@ class Settings(_Strict):
         "for riskier calls, `yolo` allows everything no rule denies (not from a project file).",
     )
     plan: PlanSettings = Field(default_factory=PlanSettings, description="Plans.")
+    pages: PagesSettings = Field(default_factory=PagesSettings, description="Pages.")
     policy_paths: tuple[str, ...] = Field(
         (),
         description="Extra policy TOML files or folders, loaded at the user tier; relative to "
@@ -133,6 +149,10 @@ class Settings(_Strict):
         """``plan.directory`` as an absolute path (symlinks are left to policy/paths.py)."""
         return project_root.absolute() / self.plan.directory
 
+    def pages_dir(self, project_root: Path) -> Path:
+        """``pages.directory`` as an absolute path."""
+        return project_root.absolute() / self.pages.directory
+
     def audit_file(self, project_root: Path) -> Path:
         """``audit.path`` as an absolute path."""
         return project_root.absolute() / self.audit.path
@@ -151,6 +171,10 @@ class ResolvedSettings:
     @property
     def plan_dir(self) -> Path:
         return self.settings.plan_dir(self.project_root)
+
+    @property
+    def pages_dir(self) -> Path:
+        return self.settings.pages_dir(self.project_root)
 
     def source_of(self, key: str) -> Source:
         """Which source set ``key`` (``"model"``, ``"plan"`` or ``"plan.directory"``)."""
