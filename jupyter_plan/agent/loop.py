@@ -31,6 +31,7 @@ MAX_FAILURES = 4
 class Outcome(StrEnum):
     SUBMITTED = "submitted"  # exit_plan_mode accepted a plan file
     ANSWERED = "answered"  # the model replied in text (an inquiry, or a build summary)
+    ENTER_PLAN = "enter_plan"  # enter_plan_mode ran: the run continues as a plan
 
 
 class LoopStopped(RuntimeError):
@@ -112,6 +113,8 @@ class AgentLoop:
                 failures = 0 if ok else failures + 1
             if self.ctx.submitted_plan is not None:
                 return LoopResult(Outcome.SUBMITTED, response.content, self.turns, self.usage)
+            if self.ctx.enter_plan is not None:
+                return LoopResult(Outcome.ENTER_PLAN, response.content, self.turns, self.usage)
             if failures >= MAX_FAILURES:
                 raise LoopStopped(
                     f"stopped after {failures} failed tool calls in a row (last: "

@@ -17,6 +17,7 @@ from typing import Any
 from jupyter_plan.agent.client import ModelClient
 from jupyter_plan.agent.context import build_outline
 from jupyter_plan.agent.human import Human
+from jupyter_plan.agent.investigator import install
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
 from jupyter_plan.agent.pages_context import chosen_pages, pages_for_run, with_pages
 from jupyter_plan.agent.runs import (
@@ -165,6 +166,7 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
         max_turns=settings.max_turns,
         listener=run.listener,
     )
+    install(loop, settings.investigate_budget_tokens)  # when a policy lets it call investigate
     plan = keeping.start_plan(plan_id, run.task, settings.model, snapshot.path)
     if referenced:
         plan = plan.model_copy(update={"pages": list(dict.fromkeys(referenced))})

@@ -118,6 +118,35 @@ class PlanMagics(Magics):
             return commands.undo(self.ip, args)
         return commands.build(self.ip, args)
 
+    @magic_arguments()
+    @argument("--model", help="any litellm model string (default: settings)")
+    @argument("--api-base", help="the model's base URL")
+    @argument("--notebook", help="this kernel's notebook, when it cannot be found")
+    @argument("--yes", action="store_true", help="headless: allow what the policy would ask")
+    @argument(
+        "--approve",
+        choices=["auto_edit", "default"],
+        help="headless: if the agent enters plan mode, approve the plan for this build mode",
+    )
+    @argument("--live", action="store_true", help="ask the model even if a recording matches")
+    @argument("words", nargs="*", help="the task (line magic)")
+    @line_cell_magic
+    def agent(self, line: str, cell: str | None = None) -> Any:
+        """Ask the agent, in the session's approval mode (docs/agent.md): it answers, does
+        small tasks (each edit decided by the policy) or asks to enter plan mode.
+
+        %%agent [flags]     the cell body is the task
+        %agent TASK         a one-line task
+        """
+        from jupyter_plan.notebook.agent_command import agent
+
+        where = "%%agent" if cell is not None else "%agent"
+        args = _parse(self.agent, line, where)
+        task = cell if cell is not None else " ".join(args.words)
+        if not task.strip():
+            raise UsageError(f"{where}: no task; write it below %%agent or after %agent")
+        return agent(self.ip, task, args)
+
 
 def _split(line: str, where: str = "%plan") -> list[str]:
     try:

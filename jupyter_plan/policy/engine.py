@@ -93,6 +93,7 @@ class PolicyEngine:
         self.config_paths = tuple(os.path.realpath(d) for d in config_paths)
         self.workspace_root = Path(workspace_root) if workspace_root is not None else None
         self.audit = audit
+        self.subagent: tuple[str, ...] = ()  # a sub-agent's names: its rules apply (for_subagent)
         self._cache: dict[tuple[tuple[str, ...], str | None, Mode, bool], tuple[Candidate, ...]]
         self._cache = {}
         self.by_tool: dict[tuple[str, Mode, bool], tuple[str | None, tuple[Candidate, ...]]] = {}
@@ -108,7 +109,7 @@ class PolicyEngine:
         if hit is None:
             found = []
             for rule in self.rules:
-                if matching.applies(rule, mode, interactive):
+                if matching.applies(rule, mode, interactive, self.subagent):
                     native = matching.name_match(rule, names, server)
                     if native is not None:
                         found.append((rule, native, _conditions(rule)))
@@ -284,7 +285,7 @@ class PolicyEngine:
         workspace = os.fspath(self.workspace_root or Path.cwd())
         for checker in self.checkers:
             rule = checker.match
-            if not matching.applies(rule, call.mode, call.interactive):
+            if not matching.applies(rule, call.mode, call.interactive, self.subagent):
                 continue
             if not matching.name_match(rule, names, server):
                 continue

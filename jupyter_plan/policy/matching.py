@@ -20,6 +20,8 @@ from jupyter_plan.policy.types import Mode, Rule
 
 #: Gemini CLI's TOOL_LEGACY_ALIASES (tools/tool-names.ts): old name -> current name.
 LEGACY_ALIASES = {"search_file_content": "grep_search"}
+#: Gemini CLI's names for tools jupyter-plan calls otherwise: a rule may use either name.
+GEMINI_NAMES = {"codebase_investigator": "investigate"}
 AGENT_TOOL = "invoke_agent"
 _MCP_NAME = re.compile(r"^mcp_([^_]+)_(.+)$", re.DOTALL)
 
@@ -34,8 +36,9 @@ def aliases(tool: str, args: Mapping[str, Any] | None = None) -> tuple[str, ...]
 
 @functools.lru_cache(maxsize=1024)  # a name's aliases never change: worked out once
 def _tool_aliases(tool: str) -> tuple[str, ...]:
-    current = LEGACY_ALIASES.get(tool, tool)
-    names = dict.fromkeys([tool, current, *(k for k, v in LEGACY_ALIASES.items() if v == current)])
+    renamed = {**LEGACY_ALIASES, **GEMINI_NAMES}
+    current = renamed.get(tool, tool)
+    names = dict.fromkeys([tool, current, *(k for k, v in renamed.items() if v == current)])
     return tuple(names)
 
 
@@ -79,12 +82,14 @@ def name_match(rule: Rule, names: Iterable[str], server: str | None) -> bool | N
     return False if wide else None
 
 
-def applies(rule: Rule, mode: Mode, interactive: bool) -> bool:
-    """The conditions that do not depend on the call's arguments."""
+def applies(rule: Rule, mode: Mode, interactive: bool, subagent: tuple[str, ...] = ()) -> bool:
+    """The conditions that do not depend on the call's arguments. A ``subagent`` rule
+    applies only to the calls of that sub-agent (``subagent`` holds its names), as in
+    Gemini CLI's ruleMatches; a rule without one applies to every agent's calls."""
     return (
         (rule.modes is None or mode in rule.modes)
         and (rule.interactive is None or rule.interactive == interactive)
-        and rule.subagent is None  # jupyter-plan has no subagents: such rules never apply
+        and (rule.subagent is None or rule.subagent in subagent)
     )
 
 

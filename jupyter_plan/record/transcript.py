@@ -45,7 +45,9 @@ from jupyter_plan.redaction import redact as redact
 from jupyter_plan.settings import ReplayMode
 
 FORMAT = 1
-TranscriptKind = Literal["plan", "build"]
+TranscriptKind = Literal["plan", "build", "agent"]
+#: The file name of each kind: ``transcript.r1.json``, ``build.r1.json``, ``agent.r1.json``.
+FILE_NAMES = {"plan": "transcript", "build": "build", "agent": "agent"}
 # Hashes and structure: never rewritten (a short secret must not corrupt a fingerprint).
 _STRUCTURAL = frozenset({"type", "turn", "fingerprint", "plan_digest", "revision"})
 
@@ -239,7 +241,7 @@ def transcript_path(
     plan_dir: Path, plan_id: str, revision: int, kind: TranscriptKind = "plan"
 ) -> Path:
     """``<plan_dir>/<id>/transcript.r<N>.json`` or ``<plan_dir>/<id>/build.r<N>.json``."""
-    name = "transcript" if kind == "plan" else "build"
+    name = FILE_NAMES[kind]
     return confine(f"{check_id(plan_id)}/{name}.r{int(revision)}.json", plan_dir)
 
 
@@ -257,7 +259,7 @@ def find_transcript(
     plan_dir: Path, key: str, *, kind: TranscriptKind = "plan", plan_id: str | None = None
 ) -> Lookup:
     """The newest transcript of ``kind`` recorded for ``key`` (``plan_id``'s own first)."""
-    pattern = f"*/{'transcript' if kind == 'plan' else 'build'}.r*.json"
+    pattern = f"*/{FILE_NAMES[kind]}.r*.json"
     found: list[tuple[bool, datetime, Path]] = []
     broken: list[str] = []
     for path in sorted(Path(plan_dir).glob(pattern)):
@@ -296,7 +298,7 @@ def nearest_transcript(
     """
     import difflib
 
-    pattern = f"*/{'transcript' if kind == 'plan' else 'build'}.r*.json"
+    pattern = f"*/{FILE_NAMES[kind]}.r*.json"
     notebook = context.split(":", 1)[0] if context.startswith("Notebook outline of ") else ""
     wanted = f"{task}\n{context}"
     best: tuple[float, datetime, Path] | None = None

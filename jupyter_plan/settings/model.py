@@ -125,6 +125,12 @@ class Settings(_Strict):
     max_turns: int = Field(
         40, ge=1, description="Most model turns one plan or build may take before it stops."
     )
+    investigate_budget_tokens: int = Field(
+        20000,
+        gt=0,
+        description="Token budget of one `investigate` call: the read-only research sub-agent "
+        "stops and reports what it found once it has used this many tokens.",
+    )
     replay: ReplayMode = Field(
         "auto",
         description="Recorded transcripts: `auto` replays one that matches the request, "

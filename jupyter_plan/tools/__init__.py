@@ -19,11 +19,13 @@ def plan_tools() -> ToolRegistry:
     hides in plan mode unless a rule naming ``plan`` allows a command (``git log``, say)."""
     from jupyter_plan.tools import build, files, interact, kernel, notebook, plan_doc, skills
     from jupyter_plan.tools.base import ToolRegistry
+    from jupyter_plan.tools.plan_mode import INVESTIGATE
 
     shell = [t for t in build.TOOLS if t.name == "run_shell_command"]
     return ToolRegistry(
         [
             *notebook.TOOLS,
+            INVESTIGATE,  # hidden in plan mode unless a rule naming plan allows it
             *kernel.TOOLS,
             *files.TOOLS,
             *skills.TOOLS,
@@ -45,3 +47,13 @@ def build_tools() -> ToolRegistry:
     return ToolRegistry(
         [*notebook.TOOLS, *kernel.TOOLS, *files.TOOLS, *skills.TOOLS, *ask, *build.TOOLS]
     )
+
+
+def agent_tools() -> ToolRegistry:
+    """``%%agent``'s tools: the build tools (without steps: there is no plan), ask_user,
+    ``enter_plan_mode`` and ``investigate``."""
+    from jupyter_plan.tools import plan_mode
+    from jupyter_plan.tools.base import ToolRegistry
+
+    tools = [plan_mode.without_steps(t) for t in build_tools().tools() if t.name != "update_step"]
+    return ToolRegistry([*tools, *plan_mode.TOOLS])

@@ -49,6 +49,8 @@ class ToolContext:
     activated_skills: dict[str, str] = field(default_factory=dict)  # name -> instructions
     submitted_plan: Path | None = None  # set by exit_plan_mode once the file is valid
     build: BuildState | None = None  # set for %build: which plan, and step progress
+    enter_plan: str | None = None  # set by enter_plan_mode: the reason (agent/mode.py)
+    investigator: Callable[[str], Awaitable[str]] | None = None  # agent/investigator.py
 
 
 @dataclass
@@ -104,6 +106,9 @@ class ToolRegistry:
     @property
     def names(self) -> list[str]:
         return list(self._tools)
+
+    def tools(self) -> list[Tool[Any]]:
+        return list(self._tools.values())
 
     def get(self, name: str) -> Tool[Any]:
         tool = self._tools.get(name)
