@@ -6,14 +6,16 @@ request, and what loading the extension costs a person's next (CPU-bound) cell.
 (a) First request: a fresh kernel runs ``%load_ext jupyter_plan``, sits idle ``--idle``
     seconds, then gets a ``%%plan`` cell. The figure is the time from sending that execute
     request to the fake model server receiving the first chat request (both clocks are this
-    process's ``perf_counter``). Two ways a kernel runs it: *live* (the magic returns, the agent
-    runs on the kernel's loop: JupyterLab, here with ``JUPYTER_PLAN_INTERACTIVE=1``) and
-    *headless* (the cell runs the agent to its end: nbconvert, papermill). Two more rows
-    import before the idle time: litellm alone, then everything the first call imports
-    (litellm's MCP handling, our agent, the widgets): what is left after a warm-up.
+    process's ``perf_counter``). Rows: *live* (the magic returns, the agent runs on the
+    kernel's loop: JupyterLab, here with ``JUPYTER_PLAN_INTERACTIVE=1``) with the background
+    warm-up (``notebook/warmup.py``) and with ``warm_up: false`` (what it was before); and
+    *headless* (nbconvert, papermill: no person waits, so no warm-up by design).
 (b) CPU-bound cell: ``sum(i * i for i in range(--work))`` timed inside the kernel, in a fresh
-    kernel without the extension and in one where it is sent right after ``%load_ext``
-    (a warm-up that started then would compete with it). The slowdown compares medians.
+    kernel without the extension, and in one with the warm-up: sent right after
+    ``%load_ext`` (before the warm-up starts), and sent ``--during`` seconds after it, while
+    the warm-up imports (the cell prints the warm-up's state when it starts, to show it);
+    the last row is the same with the warm-up's pause switched off (a plain import thread
+    sharing the GIL), for comparison. The slowdown compares medians.
 
 Every kernel is fresh (its own process), so each first plan pays what a person's first plan
 pays; bytecode caches are warm (a first run warms them).
@@ -41,17 +43,15 @@ from jupyter_plan.testing.local_kernel import LocalKernel
 
 NOTEBOOK = "first.ipynb"
 PLAN_CELL = f"%%plan --notebook {NOTEBOOK}\nWhat does this notebook compute?"
-# What a complete warm-up would have imported: litellm, the MCP handling its first call with
-# tools imports (~1 s here), our agent and the widgets. Missing modules are skipped.
-WARM_ALL = """import importlib
-for _m in ("litellm", "litellm.responses.mcp.chat_completions_handler",
-           "jupyter_plan.agent.planner", "ipywidgets"):
-    try:
-        importlib.import_module(_m)
-    except ImportError:
-        pass"""
 CPU_CELL = """import time as _t
-_s = _t.perf_counter(); sum(i * i for i in range({work})); print(_t.perf_counter() - _s)"""
+from jupyter_plan.notebook.warmup import current as _c
+_state = _c().state if _c() else "none"
+_s = _t.perf_counter(); sum(i * i for i in range({work})); print(_state, _t.perf_counter() - _s)"""
+NO_PAUSE = "import jupyter_plan.notebook.warmup as _w; _w._Gate.find_spec = lambda *a, **k: None"
+WARM_TIME = (  # the warm-up's own time, waited for outside any cell's pause
+    "from jupyter_plan.notebook.warmup import current as _c\n"
+    "_c().idle.set(); _c().finished.wait(300)\nprint(_c().state, _c().seconds)"
+)
 
 
 class FirstRequest:
@@ -72,16 +72,11 @@ class FirstRequest:
         return text("It computes x = 1.")
 
 
-def first_request(
-    project: Path, env: dict[str, str], model: FirstRequest, idle: float, warm: str = ""
-) -> float:
-    """Seconds from sending the first ``%%plan`` to the model's first request (``warm``:
-    code run after ``%load_ext``, e.g. the import a perfect warm-up would have done)."""
+def first_request(project: Path, env: dict[str, str], model: FirstRequest, idle: float) -> float:
+    """Seconds from sending the first ``%%plan`` to the model's first request."""
     model.reset()
     with LocalKernel(project, env) as kernel:
         kernel.run("%load_ext jupyter_plan")
-        if warm:
-            kernel.run(warm)
         time.sleep(idle)  # the person reads, thinks, types: the kernel is idle
         sent = kernel.send(PLAN_CELL)
         if not model.arrived.wait(timeout=300):
@@ -90,13 +85,28 @@ def first_request(
         return model.arrivals[0] - sent.at
 
 
-def cpu_cell(project: Path, env: dict[str, str], work: int, after_load: bool) -> float:
-    """The in-kernel time of the CPU-bound cell, in a fresh kernel."""
+def cpu_cell(
+    project: Path, env: dict[str, str], work: int, after: float | None, pause: bool = True
+) -> tuple[float, str]:
+    """The in-kernel time of the CPU-bound cell in a fresh kernel, and the warm-up's state
+    when it started; ``after``: seconds after ``%load_ext`` (None: no extension)."""
     with LocalKernel(project, env) as kernel:
-        if after_load:
-            kernel.send("%load_ext jupyter_plan")  # not awaited: the next cell follows at once
-        reply = kernel.run(CPU_CELL.format(work=work))
-        return float(reply.text.strip().splitlines()[-1])
+        if not pause:
+            kernel.run(NO_PAUSE)
+        if after is not None:
+            kernel.run("%load_ext jupyter_plan")
+            time.sleep(after)
+        state, seconds = kernel.run(CPU_CELL.format(work=work)).text.split()[-2:]
+        return float(seconds), state
+
+
+def warm_up_time(project: Path, env: dict[str, str]) -> float:
+    with LocalKernel(project, env) as kernel:
+        kernel.run("%load_ext jupyter_plan")
+        state, seconds = kernel.run(WARM_TIME).text.split()[-2:]
+        if state != "done":
+            raise RuntimeError(f"the warm-up did not run: {state}")
+        return float(seconds)
 
 
 def main() -> None:
@@ -105,6 +115,7 @@ def main() -> None:
     parser.add_argument("--cpu-runs", type=int, default=5)
     parser.add_argument("--idle", type=float, default=5.0, help="seconds idle after %%load_ext")
     parser.add_argument("--work", type=int, default=16_000_000, help="range() of the CPU cell")
+    parser.add_argument("--during", type=float, default=1.0, help="seconds after %%load_ext")
     args = parser.parse_args()
     model = FirstRequest()
     with FakeModelServer(model) as fake, tempfile.TemporaryDirectory(prefix="jp-bench-1st-") as tmp:
@@ -113,33 +124,41 @@ def main() -> None:
         (project / ".jupyter_plan").mkdir(parents=True)
         write_notebook(project / NOTEBOOK, ["x = 1", PLAN_CELL])
         env = model_env(fake.base_url, base)
-        modes = {"live": {**env, "JUPYTER_PLAN_INTERACTIVE": "1"}, "headless": env}
-        first_request(project, modes["headless"], model, 0)  # warm bytecode caches
+        live = {**env, "JUPYTER_PLAN_INTERACTIVE": "1"}
+        cold_home = base / "cold"
+        (cold_home / "user").mkdir(parents=True)
+        (cold_home / "user" / "settings.json").write_text('{"warm_up": false}')
+        cold = {**live, "JUPYTER_PLAN_USER_DIR": str(cold_home / "user")}
+        modes = {"live, warm-up": live, "live, warm_up: false": cold, "headless": env}
+        first_request(project, env, model, 0)  # warm bytecode caches
         firsts = {
             mode: [first_request(project, e, model, args.idle) for _ in range(args.runs)]
             for mode, e in modes.items()
         }
-        firsts["live, litellm imported"] = [
-            first_request(project, modes["live"], model, args.idle, warm="import litellm")
-            for _ in range(args.runs)
-        ]
-        firsts["live, model layer imported"] = [
-            first_request(project, modes["live"], model, args.idle, warm=WARM_ALL)
-            for _ in range(args.runs)
-        ]
-        bare, loaded = [], []
-        for _ in range(args.cpu_runs):  # interleaved, so load on the machine hits both alike
-            bare.append(cpu_cell(project, env, args.work, after_load=False))
-            loaded.append(cpu_cell(project, env, args.work, after_load=True))
+        warm = [warm_up_time(project, live) for _ in range(args.runs)]
+        cpu: dict[str, list[tuple[float, str]]] = {}
+        for _ in range(args.cpu_runs):  # interleaved, so load on the machine hits all alike
+            rows = {
+                "without the extension": (None, True),
+                "right after %load_ext": (0.0, True),
+                f"{args.during:g} s after, warm-up pauses": (args.during, True),
+                f"{args.during:g} s after, no pause": (args.during, False),
+            }
+            for row, (after, pause) in rows.items():
+                run = cpu_cell(project, live, args.work, after, pause)
+                cpu.setdefault(row, []).append(run)
     print(f"(a) Shift+Enter -> first model request, fresh kernel idle {args.idle:g} s "
           f"after %load_ext (median of {args.runs})")  # fmt: skip
     for mode, times in firsts.items():
         spread = f"{min(times) * 1000:.0f}-{max(times) * 1000:.0f}"
         print(f"    {mode:<24} {statistics.median(times) * 1000:>7.0f} ms   (range {spread} ms)")
-    b, lo = statistics.median(bare), statistics.median(loaded)
-    print(f"(b) CPU-bound cell, median of {args.cpu_runs} fresh kernels")
-    print(f"    without the extension     {b * 1000:>7.0f} ms")
-    print(f"    right after %load_ext     {lo * 1000:>7.0f} ms   ({(lo / b - 1) * 100:+.1f}%)")
+    print(f"    the warm-up itself, idle kernel: {statistics.median(warm):.2f} s (median)")
+    print(f"(b) CPU-bound cell, median of {args.cpu_runs} fresh kernels (warm-up state at start)")
+    bare = statistics.median(t for t, _ in cpu["without the extension"])
+    for row, runs in cpu.items():
+        t = statistics.median(s for s, _ in runs)
+        states = ",".join(sorted({st for _, st in runs}))
+        print(f"    {row:<32} {t * 1000:>7.0f} ms   ({(t / bare - 1) * 100:+.1f}%)  [{states}]")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def load_ipython_extension(ipython: Any) -> None:
         from jupyter_plan.bridge.history import install  # stdlib only: what cells output
 
         install(ipython.kernel)
-        from jupyter_plan.agent.warmup import schedule  # stdlib only: starts after this cell
+        from jupyter_plan.notebook.warmup import schedule  # stdlib only: starts after this cell
 
         schedule(ipython)
 

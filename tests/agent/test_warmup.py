@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_plan.agent import warmup
+from jupyter_plan.notebook import warmup
 from jupyter_plan.testing.fake_server import FakeModelServer
 from jupyter_plan.testing.lab import model_env
 from jupyter_plan.testing.local_kernel import LocalKernel
@@ -88,7 +88,7 @@ def kernel_env(tmp_path: Path) -> Any:
 
 
 WAIT = (  # waits for the warm-up outside any cell's pause: this cell marks the kernel idle
-    "import sys\nfrom jupyter_plan.agent.warmup import current\n_w = current()\n"
+    "import sys\nfrom jupyter_plan.notebook.warmup import current\n_w = current()\n"
     "_w.idle.set(); _w.finished.wait(300)\n"
     "print('litellm' in sys.modules, 'mcp' in sys.modules, _w.state)"
 )
@@ -105,7 +105,7 @@ def test_after_load_ext_and_idle_the_model_layer_is_imported(kernel_env: Any) ->
 def test_a_cell_during_the_warm_up_runs_as_usual(kernel_env: Any) -> None:
     root, env = kernel_env
     with LocalKernel(root, env) as kernel:
-        kernel.run("import jupyter_plan.agent.warmup as w; w.START_DELAY = 0")
+        kernel.run("import jupyter_plan.notebook.warmup as w; w.START_DELAY = 0")
         kernel.run("%load_ext jupyter_plan")
         # At once, while the warm-up imports: CPU work and the same imports in the cell.
         reply = kernel.run(

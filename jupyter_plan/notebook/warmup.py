@@ -6,7 +6,7 @@ registers two IPython event callbacks (stdlib, microseconds). When the ``%load_e
 has finished, a daemon thread waits :data:`START_DELAY`, decides whether a warm-up is
 wanted (:func:`reason_not_to`), then imports litellm through ``agent/llm.py``, makes one
 offline call with ``mock_response`` (no request leaves the machine), builds the SDK client
-classes and imports the planner.
+classes, and imports the planner and the run's card (ipywidgets).
 
 A thread doing imports holds the GIL, so a person's cell running meanwhile would share it.
 So the thread imports *only while no cell runs*: a finder first on ``sys.meta_path`` stops
@@ -180,13 +180,19 @@ def _sdk() -> None:
         return
     client = openai.AsyncOpenAI(api_key="warm-up", base_url="http://127.0.0.1:9")
     client.chat.completions  # noqa: B018 - the attribute imports the resource modules
-    for name in ("litellm._service_logger", "litellm.llms.openai.openai"):
+    for name in (
+        "litellm._service_logger",
+        "litellm.llms.openai.openai",
+        "litellm.litellm_core_utils.default_encoding",  # the tokenizer, for costs (0.3 s)
+    ):
         importlib.import_module(name)
 
 
 def _ours() -> None:
+    """The agent, and the card a live run shows (ipywidgets)."""
     import jupyter_plan.agent.planner
-    import jupyter_plan.agent.runs  # noqa: F401
+    import jupyter_plan.agent.runs
+    import jupyter_plan.ui.human  # noqa: F401
 
 
 STEPS: list[Callable[[], None]] = [_import_litellm, _first_call, _sdk, _ours]
