@@ -17,10 +17,17 @@ import { CommandIDs, addCommands } from './commands';
 import { openPlanFile } from './sidebar/planfile';
 import { PlansSidebar } from './sidebar/plans';
 import { ModeStatus, ToolbarModeStatus } from './sidebar/statusbar';
-import { nextModeOf } from './sidebar/modes';
+import { nextModeOf, shownMode } from './sidebar/modes';
 import { setMode } from './sidebar/plans';
 import { enableCapability } from './protocol';
-import { MODULE_NAME, MODULE_VERSION, RunCardModel, RunCardView, setCellLocator } from './cards/widget';
+import {
+  MODULE_NAME,
+  MODULE_VERSION,
+  RunCardModel,
+  RunCardView,
+  setCellLocator,
+  setModeLocator
+} from './cards/widget';
 
 /**
  * The live bridge: one `jupyter_plan` comm per notebook panel.
@@ -109,6 +116,12 @@ const uiPlugin: JupyterFrontEndPlugin<void> = {
     let rank = 600;
     let showStatus = true;
     addCommands(app, tracker, bridges, sidebar.id, palette);
+    // a card's "Stay in <mode>" names the mode of the notebook it is shown in
+    setModeLocator(el => {
+      const panel = tracker.find(p => p.node.contains(el));
+      const bridge = panel ? bridges.get(panel) : undefined;
+      return bridge ? shownMode(bridge.model) : null;
+    });
     // the palette's run actions follow the plans' states
     const refresh = () => app.commands.notifyCommandChanged();
     bridges.added.connect((_, bridge) => bridge.model.changed.connect(refresh));

@@ -8,6 +8,7 @@ import { ICardState, RunAction } from '../protocol';
 import { ActionBar } from './actions';
 import { ApprovalCard } from './approval';
 import { ErrorNotice } from './error';
+import { PlanSwitchCard, isPlanSwitch } from './planswitch';
 import { PlanDocument, PlanHeader, StatusPill, StepList, stepsDone } from './plan';
 import { ProgressLine } from './progress';
 import { IAnswer, QuestionCard } from './question';
@@ -80,7 +81,10 @@ export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.E
           onSubmit={(answers: IAnswer[]) => onAction('answer', { answers })}
         />
       )}
-      {state.approval && (
+      {state.approval && isPlanSwitch(state.approval) && (
+        <PlanSwitchCard request={state.approval} onAnswer={(action, args) => onAction(action, args)} />
+      )}
+      {state.approval && !isPlanSwitch(state.approval) && (
         <ApprovalCard
           key={JSON.stringify(state.approval.args)}
           request={state.approval}

@@ -8,6 +8,7 @@ import type { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { renderMarkdown } from '@jupyterlab/rendermime';
 import * as React from 'react';
+import type { KernelMode } from '../protocol';
 
 export interface ICardServices {
   /** Render untrusted Markdown into `host` (sanitised). */
@@ -16,6 +17,8 @@ export interface ICardServices {
   highlight(host: HTMLElement, code: string, language: string): Promise<void>;
   /** How a cell id reads to a person: "cell 4", or null when it is not in the notebook. */
   cellLabel(cellId: string): string | null;
+  /** The approval mode of the card's notebook session, as its views show it (when known). */
+  sessionMode?: () => KernelMode;
 }
 
 export const plainServices: ICardServices = {

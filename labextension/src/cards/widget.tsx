@@ -9,7 +9,7 @@ import * as React from 'react';
 import { Root, createRoot } from 'react-dom/client';
 import { RunCard } from './runcard';
 import { Services, makeServices } from './services';
-import { ICardState, isObject } from '../protocol';
+import { ICardState, KernelMode, isObject } from '../protocol';
 
 export const MODULE_NAME = 'jupyter-plan';
 export const MODULE_VERSION = '0.1.0';
@@ -19,6 +19,13 @@ let locateCell: (el: HTMLElement, cellId: string) => string | null = () => null;
 
 export function setCellLocator(locator: (el: HTMLElement, cellId: string) => string | null): void {
   locateCell = locator;
+}
+
+/** The approval mode of the session whose notebook shows `el`; set by the plugin. */
+let locateMode: (el: HTMLElement) => KernelMode = () => null;
+
+export function setModeLocator(locator: (el: HTMLElement) => KernelMode): void {
+  locateMode = locator;
 }
 
 export function isCardState(value: unknown): value is ICardState {
@@ -72,7 +79,10 @@ export class RunCardView extends DOMWidgetView {
       this._root.render(<div className="jp-plan-card">Starting…</div>);
       return;
     }
-    const services = makeServices({}, cellId => locateCell(this.el, cellId));
+    const services = {
+      ...makeServices({}, cellId => locateCell(this.el, cellId)),
+      sessionMode: () => locateMode(this.el)
+    };
     this._root.render(
       <Services.Provider value={services}>
         <RunCard

@@ -169,12 +169,16 @@ export class PlansSidebar extends ReactWidget {
     });
   }
 
-  private _setMode(bridge: PanelBridge, mode: ApprovalMode): void {
+  private _setMode(bridge: PanelBridge, mode: ApprovalMode): Promise<boolean> {
     this._error = null;
-    setMode(bridge, mode).catch((error: Error) => {
-      this._error = error.message;
-      this.update();
-    });
+    return setMode(bridge, mode).then(
+      () => true,
+      (error: Error) => {
+        this._error = error.message;
+        this.update();
+        return false;
+      }
+    );
   }
 
   private _select(entry: IPlanEntry): void {
@@ -219,7 +223,7 @@ export class PlansSidebar extends ReactWidget {
               className="jp-plan-mode-select jp-mod-styled"
               value={mode ?? 'unset'}
               disabled={!connected}
-              onChange={e => this._setMode(bridge, e.target.value as ApprovalMode)}
+              onChange={e => void this._setMode(bridge, e.target.value as ApprovalMode)}
             >
               {mode === null && (
                 <option value="unset" disabled>

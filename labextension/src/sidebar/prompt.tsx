@@ -4,7 +4,7 @@
  * record (the cell can be read, re-run and replayed like one typed by hand). The dropdown
  * shows the session's approval mode (Plan when it is plan) and sets it.
  */
-import { Button, HTMLSelect } from '@jupyterlab/ui-components';
+import { HTMLSelect } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { PanelBridge } from '../bridge/bridges';
 import { modeLabel, PlansModel } from '../model';
@@ -17,8 +17,9 @@ const agentModes = new WeakMap<PlansModel, ApprovalMode>();
 export interface IPromptBoxProps {
   /** The active notebook's bridge, or null when no notebook is open. */
   bridge: PanelBridge | null;
-  /** Switch the session's mode (the sidebar's setMode, which reports failures). */
-  onMode: (bridge: PanelBridge, mode: ApprovalMode) => void;
+  /** Switch the session's mode (the sidebar's setMode, which reports failures); resolves
+   * true once the kernel took it. */
+  onMode: (bridge: PanelBridge, mode: ApprovalMode) => Promise<boolean>;
 }
 
 /** Insert `source` below the active cell, run it, and make it the active cell. */
@@ -38,21 +39,30 @@ export function PromptBox(props: IPromptBoxProps): JSX.Element {
   const [text, setText] = React.useState('');
   const [notice, setNotice] = React.useState<string | null>(null);
   const [localChoice, setLocalChoice] = React.useState<PromptChoice>('agent');
+  // chosen but not yet confirmed by the kernel: a task typed meanwhile goes as chosen
+  const [pending, setPending] = React.useState<PromptChoice | null>(null);
   const model = bridge?.model ?? null;
   const connected = bridge?.connected ?? false;
   const mode = model ? shownMode(model) : null;
   if (model && (mode === 'default' || mode === 'auto_edit')) {
     agentModes.set(model, mode);
   }
-  const agentMode = model ? (agentModes.get(model) ?? (mode === 'plan' ? 'default' : mode)) : null;
-  const choice: PromptChoice = connected ? choiceOf(mode) : localChoice;
+  // with no mode set (or yolo) the agent works as docs/agent.md says: yolo, else default
+  const agentMode = model
+    ? mode === 'yolo'
+      ? mode
+      : (agentModes.get(model) ?? 'default')
+    : 'default';
+  const choice: PromptChoice = connected ? (pending ?? choiceOf(mode)) : localChoice;
   const blocked = model ? planBlocked(model) : null;
 
   const choose = (next: PromptChoice) => {
     setNotice(null);
     setLocalChoice(next);
     if (bridge && connected && next !== choice) {
-      props.onMode(bridge, next === 'plan' ? 'plan' : (agentModes.get(bridge.model) ?? 'default'));
+      setPending(next);
+      const mode = next === 'plan' ? 'plan' : (agentModes.get(bridge.model) ?? 'default');
+      void props.onMode(bridge, mode).then(() => setPending(null));
     }
   };
 
@@ -74,7 +84,7 @@ export function PromptBox(props: IPromptBoxProps): JSX.Element {
     setText('');
   };
 
-  const agentLabel = `Agent — ${agentMode ? modeLabel(agentMode) : 'asks before each edit'}`;
+  const agentLabel = `Agent — ${modeLabel(agentMode)}`;
   return (
     <form
       className="jp-plan-prompt"
@@ -114,9 +124,14 @@ export function PromptBox(props: IPromptBoxProps): JSX.Element {
             { value: 'plan', label: 'Plan — read-only', disabled: blocked !== null && choice !== 'plan' }
           ]}
         />
-        <Button className="jp-plan-prompt-send" type="submit" small disabled={!text.trim()}>
+        <button
+          className="jp-plan-button jp-plan-primary jp-plan-prompt-send"
+          type="submit"
+          disabled={!text.trim()}
+          title="Insert the task as a cell below the active cell and run it (Enter)"
+        >
           {choice === 'plan' ? 'Plan' : 'Ask'}
-        </Button>
+        </button>
       </div>
       {notice && (
         <div className="jp-plan-prompt-notice" role="status">

@@ -1,0 +1,75 @@
+"""Steps of the prompt box and the mode tests: asking through the sidebar as a person does,
+planning turns that find their plan file in the prompt, and the docs' screenshots."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from jupyter_plan.testing.fake_server import tool_call
+from jupyter_plan.testing.lab import LabPage
+
+from .steps import RICH_PLAN
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+def prompt_box(lab: LabPage) -> Any:
+    return lab.sidebar.locator("form.jp-plan-prompt")
+
+
+def prompt_choice(lab: LabPage) -> str:
+    """What the prompt's dropdown shows: ``agent`` or ``plan``."""
+    return str(prompt_box(lab).locator(".jp-plan-prompt-mode select").input_value())
+
+
+def type_task(lab: LabPage, lines: list[str], choice: str | None = None) -> None:
+    """Choose ``choice`` in the dropdown, type ``lines`` (Shift+Enter between them), Enter."""
+    box = prompt_box(lab)
+    if choice is not None:
+        box.locator(".jp-plan-prompt-mode select").select_option(choice)
+    box.locator("textarea").click()
+    for i, line in enumerate(lines):
+        if i:
+            lab.page.keyboard.press("Shift+Enter")
+        lab.page.keyboard.type(line)
+    lab.page.keyboard.press("Enter")
+
+
+def activate(cell: Any) -> None:
+    """Make ``cell`` the notebook's active cell (a click on its prompt, command mode)."""
+    cell.locator(".jp-InputPrompt").click()
+
+
+def plan_file_of(body: dict[str, Any]) -> str:
+    """The plan file a planning run names in its system prompt (``only `<id>.md```)."""
+    system = str(body["messages"][0]["content"])
+    found = re.search(r"only `([^`]+\.md)`", system)
+    assert found, system[:400]
+    return found.group(1)
+
+
+def planning_any_id(plan: str = RICH_PLAN) -> list[Any]:
+    """The model writes ``plan`` into whatever plan file the run named, and submits it."""
+    return [
+        lambda body: tool_call(
+            "write_file", {"file_path": plan_file_of(body), "content": plan}, content="Drafting."
+        ),
+        lambda body: tool_call("exit_plan_mode", {"plan_filename": plan_file_of(body)}),
+    ]
+
+
+def docs_image(lab: LabPage, name: str, clip: dict[str, float] | None = None) -> Path:
+    """A screenshot in tests/ui/screenshots; with ``JUPYTER_PLAN_DOCS_IMAGES=1`` also
+    ``docs/images/<name>.png``. ``clip`` keeps it small (the part that shows the state)."""
+    folder = lab.screenshots or DOCS
+    folder.mkdir(parents=True, exist_ok=True)
+    shot = folder / f"{lab.name}-{name}.png"
+    lab.page.screenshot(path=str(shot), clip=clip)
+    if os.environ.get("JUPYTER_PLAN_DOCS_IMAGES") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, DOCS / f"{name}.png")
+    return shot
