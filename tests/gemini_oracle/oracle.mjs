@@ -67,7 +67,7 @@ async function decide(rules, call) {
     { name: call.tool, args: call.args },
     undefined,
     call.annotations ?? undefined,
-    undefined,
+    call.subagent ?? undefined, // the sub-agent making the call: its `subagent` rules apply
     true, // skipHeuristics: Gemini's own shell safety lists stay out of the comparison
   );
   return {
