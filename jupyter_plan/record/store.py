@@ -296,7 +296,7 @@ class PlanStore:
             if rpath is None:
                 raise PlanFileError(source, f"revision without a number: {entry}")
             try:
-                entry["markdown"] = rpath.read_bytes().decode("utf-8")
+                entry["markdown"] = self._revision_text(rpath)
             except FileNotFoundError:
                 raise PlanFileError(source, f"revision {number} is missing: {rpath}") from None
         try:
@@ -311,6 +311,9 @@ class PlanStore:
                 f"`revision: {stated}` but the revisions listed end at {plan.revision}",
             )
         return plan
+
+    def _revision_text(self, rpath: Path) -> str:  # record/index.py lists without reading it
+        return rpath.read_bytes().decode("utf-8")
 
     def scan(self) -> list[PlanEntry]:
         """Every plan, loadable or not (newest first): for listings that show broken files.

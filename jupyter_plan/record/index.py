@@ -1,0 +1,297 @@
+"""The plan index: what listing plans needs, kept by each plan file's stamp.
+
+Listing 5,000 plans by loading each one (its YAML front matter, every revision's Markdown)
+took 15 s, on the kernel's loop, for every sidebar push and every ``%plan list``. The index
+keeps each plan's front matter, parsed and checked once, under the stamp of its file
+(``mtime_ns``, size, inode; ``write_atomic`` gives every save a new inode). A listing stats
+the files and parses only those whose stamp changed: saved by this kernel or another one,
+edited or deleted by hand. Revision Markdown is not read to list plans.
+
+It lives in memory (one per plan directory and process) and in ``<plan dir>/.index/plans.json``,
+so a new kernel starts warm. That file is written atomically after a listing that found a
+change, by whichever process listed; an entry in it is used only while its file's stamp is
+the one recorded, so a stale or concurrent writer's index is never wrong, at worst slower.
+An unreadable index is rebuilt from the plan files, said in one warning line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jupyter_plan.models import Plan
+from jupyter_plan.record.atomic import write_atomic
+from jupyter_plan.record.store import (
+    META_FILE,
+    PlanEntry,
+    PlanFileError,
+    PlanNotFound,
+    PlanStore,
+    check_id,
+)
+
+INDEX_FILE = ".index/plans.json"  # the folder ignores itself in git, as .locks/ does
+FORMAT = 1
+log = logging.getLogger(__name__)
+
+Stamp = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Outline:
+    """One plan as listed: ``data`` is its JSON (``Plan.model_dump(mode="json")``) with each
+    revision's ``markdown`` left out, or ``error`` says why the file is not a readable plan."""
+
+    id: str
+    stamp: Stamp
+    meta_stamp: Stamp | None  # of <id>/plan.yaml, when the plan file has no front matter
+    key: float  # newest first: ``created``, or the file's mtime for a broken plan
+    data: dict[str, Any] | None = None
+    error: str | None = None
+    plan: bool = True  # False: a Markdown file that is not a plan (a README), not listed
+
+    @property
+    def status(self) -> str:
+        return str((self.data or {}).get("status", ""))
+
+    @property
+    def title(self) -> str:
+        return str((self.data or {}).get("title", ""))
+
+    @property
+    def revision(self) -> int:
+        revisions = (self.data or {}).get("revisions") or []
+        return int(revisions[-1]["number"]) if revisions else 0
+
+    @property
+    def notebook_path(self) -> str | None:
+        return (self.data or {}).get("notebook_path")
+
+
+class _Outlines(PlanStore):
+    """The store's own parsing and checks, with each revision file only required to exist."""
+
+    def _revision_text(self, rpath: Path) -> str:
+        if not rpath.is_file():
+            raise FileNotFoundError(rpath)
+        return ""
+
+
+class PlanIndex:
+    """The plans of one plan directory, kept up to date by :meth:`outlines` (thread-safe:
+    the kernel lists from a worker thread)."""
+
+    def __init__(self, plan_dir: Path) -> None:
+        self.store = PlanStore(plan_dir)
+        self.plan_dir = self.store.plan_dir
+        self._outlines = _Outlines(plan_dir)
+        self._lock = threading.Lock()
+        self._known: dict[str, Outline] | None = None
+        self._plans: dict[str, tuple[Outline, Plan]] = {}
+
+    @property
+    def file(self) -> Path:
+        return self.plan_dir / INDEX_FILE
+
+    def outlines(self) -> list[Outline]:
+        """Every plan, loadable or not, newest first (as ``PlanStore.scan``)."""
+        with self._lock:
+            known = self._known if self._known is not None else self._read()
+            fresh: dict[str, Outline] = {}
+            changed = self._known is None and not self.file.exists()
+            for name, stat in _plan_files(self.plan_dir):
+                plan_id = name[:-3]
+                stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+                old = known.get(plan_id)
+                if old is not None and self._current(plan_id, old, stamp):
+                    fresh[plan_id] = old
+                    continue
+                changed = True
+                outline = self._outline(plan_id, stamp, stat.st_mtime)
+                if outline is not None:
+                    fresh[plan_id] = outline
+            changed = changed or fresh.keys() != known.keys()
+            self._known = fresh
+            if changed:
+                self._write(fresh)
+        found = [o for o in fresh.values() if o.plan]
+        return sorted(found, key=lambda o: (o.key, o.id), reverse=True)
+
+    def entries(self) -> list[PlanEntry]:
+        """``PlanStore.scan()``'s answer from the index: whole plans (revision Markdown read
+        for each one that changed since the last call, kept in memory)."""
+        return [self.entry(o) for o in self.outlines()]
+
+    def entry(self, outline: Outline) -> PlanEntry:
+        path = self.plan_dir / f"{outline.id}.md"
+        if outline.data is None:
+            return PlanEntry(outline.id, path, error=outline.error)
+        held = self._plans.get(outline.id)
+        if held is not None and held[0] is outline:
+            return PlanEntry(outline.id, path, held[1])
+        try:
+            plan = self.store.load(outline.id)
+        except PlanNotFound:
+            return PlanEntry(outline.id, path, error=f"{path}: deleted while listed")
+        except PlanFileError as exc:
+            return PlanEntry(outline.id, path, error=str(exc))
+        self._plans[outline.id] = (outline, plan)
+        return PlanEntry(outline.id, path, plan)
+
+    # -- one plan -----------------------------------------------------------------------
+
+    def _current(self, plan_id: str, old: Outline, stamp: Stamp) -> bool:
+        if old.stamp != stamp:
+            return False
+        return old.meta_stamp is None or old.meta_stamp == _stamp(self._meta(plan_id))
+
+    def _outline(self, plan_id: str, stamp: Stamp, mtime: float) -> Outline | None:
+        """The plan's outline (None: deleted since it was listed)."""
+        path = self.plan_dir / f"{plan_id}.md"
+        meta_stamp = None if _has_front_matter(path) else _stamp(self._meta(plan_id))
+        try:
+            plan = self._outlines.load(plan_id)
+        except PlanNotFound:
+            return None
+        except PlanFileError as exc:
+            is_plan = self.store._looks_like_plan(path)
+            return Outline(plan_id, stamp, meta_stamp, mtime, error=str(exc), plan=is_plan)
+        data = plan.model_dump(mode="json")
+        for revision in data["revisions"]:
+            revision.pop("markdown", None)
+        return Outline(plan_id, stamp, meta_stamp, plan.created.timestamp(), data=data)
+
+    def _meta(self, plan_id: str) -> Path:
+        return self.plan_dir / plan_id / META_FILE
+
+    # -- the index file -----------------------------------------------------------------
+
+    def _read(self) -> dict[str, Outline]:
+        try:
+            raw = self.file.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            log.warning("jupyter-plan: cannot read the plan index %s (%s)", self.file, exc)
+            return {}
+        try:
+            data = json.loads(raw)
+            if data.get("format") != FORMAT:
+                raise ValueError(f"format {data.get('format')!r}, not {FORMAT}")
+            return {pid: _from_json(pid, item) for pid, item in data["plans"].items()}
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            log.warning(
+                "jupyter-plan: the plan index %s was unreadable (%s); rebuilt from the plan "
+                "files, nothing lost",
+                self.file,
+                str(exc).partition("\n")[0],
+            )
+            return {}
+
+    def _write(self, known: dict[str, Outline]) -> None:
+        plans = {pid: _to_json(o) for pid, o in known.items()}
+        text = json.dumps({"format": FORMAT, "plans": plans}, separators=(",", ":"))
+        if not self.plan_dir.is_dir():
+            return
+        try:
+            if not self.file.parent.is_dir():
+                self.file.parent.mkdir(exist_ok=True)
+                write_atomic(
+                    self.file.parent / ".gitignore", "# the plan index (record/index.py)\n*\n"
+                )
+            write_atomic(self.file, text)
+        except OSError as exc:  # a read-only project still lists its plans
+            log.warning("jupyter-plan: cannot write the plan index %s (%s)", self.file, exc)
+
+
+def _plan_files(plan_dir: Path) -> list[tuple[str, os.stat_result]]:
+    """``(name, stat)`` of each ``<id>.md`` in the plan directory (symlinks followed)."""
+    found = []
+    try:
+        listing = list(os.scandir(plan_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    for item in listing:
+        name = item.name
+        if not name.endswith(".md") or name.startswith("."):
+            continue
+        try:
+            check_id(name[:-3])
+            found.append((name, item.stat()))
+        except (ValueError, OSError):  # not an id, or deleted while we listed
+            continue
+    return found
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _has_front_matter(path: Path) -> bool:
+    try:
+        with path.open("rb") as file:
+            return file.readline().rstrip(b"\r\n") == b"---"
+    except OSError:
+        return True
+
+
+def _to_json(outline: Outline) -> dict[str, Any]:
+    return {
+        "stamp": list(outline.stamp),
+        "meta_stamp": list(outline.meta_stamp) if outline.meta_stamp else None,
+        "key": outline.key,
+        "data": outline.data,
+        "error": outline.error,
+        "plan": outline.plan,
+    }
+
+
+def _from_json(plan_id: str, item: dict[str, Any]) -> Outline:
+    check_id(plan_id)
+    meta = item.get("meta_stamp")
+    data = item.get("data")
+    if data is not None:  # what listing reads must be there (the plan file was checked)
+        if data["id"] != plan_id or not isinstance(data["title"], str):
+            raise ValueError(f"entry {plan_id!r} does not describe that plan")
+        [int(r["number"]) for r in data["revisions"]]
+    return Outline(
+        plan_id,
+        _three(item["stamp"]),
+        _three(meta) if meta else None,
+        float(item["key"]),
+        data=data,
+        error=item.get("error"),
+        plan=bool(item.get("plan", True)),
+    )
+
+
+def _three(value: Any) -> Stamp:
+    if not isinstance(value, list) or len(value) != 3:
+        raise ValueError(f"a stamp is not three numbers: {value!r}")
+    return (int(value[0]), int(value[1]), int(value[2]))
+
+
+_INDEXES: dict[Path, PlanIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def index_of(plan_dir: Path) -> PlanIndex:
+    """This process's index of ``plan_dir`` (one per directory, shared by every caller)."""
+    key = Path(plan_dir).absolute()
+    with _INDEXES_LOCK:
+        found = _INDEXES.get(key)
+        if found is None:
+            found = _INDEXES[key] = PlanIndex(key)
+        return found
+
+
+__all__ = ["INDEX_FILE", "Outline", "PlanIndex", "index_of"]
