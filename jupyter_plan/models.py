@@ -230,6 +230,7 @@ class ReviewDecision(_Model):
     build_mode: BuildMode | None = None  # with approve
     feedback: str | None = None  # with iterate (required) or reject (optional)
     comments: list[Comment] = Field(default_factory=list, exclude_if=_empty)  # with iterate
+    edited: str | None = Field(None, exclude_if=_empty)  # the person's hand edit, if any
 
     @model_validator(mode="after")
     def _fields_fit_action(self) -> ReviewDecision:
