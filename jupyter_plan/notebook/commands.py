@@ -351,17 +351,18 @@ def list_plans(shell: InteractiveShell, words: list[str], args: argparse.Namespa
         resolved, _ = session.resolve(_flags(args))
     except _expected() as exc:
         raise UsageError(explain(exc, "%plan list")) from None
-    entries = session.store(resolved).scan()
+    from jupyter_plan.record.index import index_of
+
+    entries = index_of(session.store(resolved).plan_dir).outlines()  # parsed once per change
     if not entries:
         display(Markdown("No plans yet: write a task in a `%%plan` cell."))
         return
     rows = ["| plan | status | rev | title |", "|---|---|---|---|"]
     for e in entries:
-        if e.plan is None:
+        if e.data is None:
             rows.append(f"| `{e.id}` | broken | | {e.error} |")
         else:
-            p = e.plan
-            rows.append(f"| `{p.id}` | {p.status.value} | {p.revision} | {p.title} |")
+            rows.append(f"| `{e.id}` | {e.status} | {e.revision} | {e.title} |")
     display(Markdown(scrub("\n".join(rows))))
 
 

@@ -9,17 +9,18 @@ notebook, recorded and re-runnable like one typed by hand), Rebuild a ``%build -
 ID`` cell; Retry runs the run's own cell again; Undo build restores the build's checkpoint.
 
 The kernel pushes ``state`` (the notebook's plans with their live runs, the approval mode,
-the plan awaiting a decision) when a panel connects and whenever one of those changes.
-Pushes are coalesced on the kernel's loop: a build ticking steps sends one event per loop
-turn, not per tick.
+the plan awaiting a decision) when a panel connects and whenever one of those changes; a panel
+announcing ``plans_delta`` gets ``plans`` events after its first state: only the plans that
+changed. Pushes are coalesced on the kernel's loop (a build ticking steps sends one event per
+loop turn, not per tick), and the plan store is read in a worker thread through the plan index
+(``record/index.py``), so the kernel answers cells while a push is computed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_plan.agent.human import Human
@@ -28,6 +29,7 @@ from jupyter_plan.bridge.comm import CommBridge
 from jupyter_plan.bridge.locate import CommRegistry, default_registry
 from jupyter_plan.models import NewCell, Plan
 from jupyter_plan.notebook.kernel_session import KernelSession
+from jupyter_plan.notebook.sidebar_push import Pusher, belongs, relative_file, stored_plans
 from jupyter_plan.policy.types import Mode
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ class Sidebar:
         self._watched: set[int] = set()
         self._scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.pusher = Pusher(self._compose)  # off the loop, deltas (notebook/sidebar_push.py)
 
     def attach(self) -> Sidebar:
         """Register the op handlers and the on-open push (idempotent)."""
@@ -120,25 +123,22 @@ class Sidebar:
         self.push()
 
     def push(self, bridge: CommBridge | None = None) -> int:
-        """Send ``state`` to one panel, or to every open one; how many got it."""
+        """Send ``state`` to one panel, or to every open one; how many it goes to. On the
+        kernel's loop the store is read in a worker thread and the state sent when read."""
         targets = [bridge] if bridge is not None else self.registry.bridges()
-        sent = 0
-        for target in targets:
-            try:
-                target.send_event("state", self.state(target))
-                sent += 1
-            except Exception:  # a closed tab or an unreadable store must not break a run
-                log.warning("jupyter_plan: state for %s failed", target.path, exc_info=True)
-        return sent
+        return self.pusher.push(targets, self._loop_now())
 
     def state(self, bridge: CommBridge) -> dict[str, Any]:
         """``{plans, mode, pending_approval}`` for the notebook ``bridge`` edits; a plan with
         a run in this kernel carries ``run`` (phase, valid actions, what waits), and a run
         still drafting its first revision is listed under its run key."""
-        from jupyter_plan.ui.render import plan_json
+        return self._compose(bridge, *stored_plans(bridge))
+
+    def _compose(
+        self, bridge: CommBridge, store_dir: Path | None, stored: dict[str, Plan]
+    ) -> dict[str, Any]:
         from jupyter_plan.ui.snapshot import run_summary
 
-        store_dir, stored = self._stored(bridge)
         # never-submitted drafts (a failed or stopped first run) show through their run only
         plans = {k: p for k, p in stored.items() if p.revisions}
         runs: dict[str, RunState] = {}
@@ -146,13 +146,13 @@ class Sidebar:
             plan = run.plan
             if plan is None:
                 runs[run.key] = run
-            elif _belongs(plan, bridge):
+            elif belongs(plan.notebook_path, bridge):
                 plans[plan.id], runs[plan.id] = plan, run
         entries = [_draft_entry(run) for run in runs.values() if run.plan is None]
         for p in sorted(plans.values(), key=lambda p: p.created):
-            entry = plan_json(p, file=_relative_file(store_dir, p.id, bridge))
+            entry = self.pusher.plan_json(p, relative_file(store_dir, p.id, bridge))
             if p.id in runs:
-                entry["run"] = run_summary(runs[p.id])
+                entry = {**entry, "run": run_summary(runs[p.id])}
             entries.append(entry)
         pending = next(
             (r.plan.id for r in reversed(self._runs()) if r.awaiting and r.plan is not None),
@@ -165,20 +165,6 @@ class Sidebar:
             "default_mode": _chosen_default_mode(bridge),
             "pending_approval": pending,
         }
-
-    def _stored(self, bridge: CommBridge) -> tuple[Path | None, dict[str, Plan]]:
-        from jupyter_plan.record.store import PlanStore
-        from jupyter_plan.settings import load_settings
-
-        start = bridge.os_path.parent if bridge.os_path is not None else Path.cwd()
-        try:
-            plan_dir = load_settings(start).plan_dir
-            entries = PlanStore(plan_dir).scan()
-        except Exception as exc:  # broken settings: the sidebar shows live plans only
-            log.warning("jupyter_plan: cannot read the plans for %s: %s", bridge.path, exc)
-            return None, {}
-        found = {e.plan.id: e.plan for e in entries if e.plan and _belongs(e.plan, bridge)}
-        return plan_dir, found
 
     def _opened(self, bridge: CommBridge) -> None:
         self.push(bridge)
@@ -317,7 +303,7 @@ class Sidebar:
     def _bridge_of(self, run: RunState) -> CommBridge | None:
         bridges = self.registry.bridges()
         plan = run.plan
-        mine = [b for b in bridges if plan is None or _belongs(plan, b)]
+        mine = [b for b in bridges if plan is None or belongs(plan.notebook_path, b)]
         found = mine or bridges
         return found[0] if found else None
 
@@ -338,23 +324,6 @@ def _plan_cell(cells: list[Any], plan_id: str) -> str | None:
             if isinstance(plan, dict) and plan.get("id") == plan_id:
                 found = cell.id
     return found
-
-
-def _belongs(plan: Plan, bridge: CommBridge) -> bool:
-    """Whether ``plan`` was made for the notebook of ``bridge`` (unknown: yes)."""
-    if not plan.notebook_path:
-        return True
-    mine = PurePosixPath(bridge.path.replace(os.sep, "/")).parts
-    theirs = PurePosixPath(plan.notebook_path.replace(os.sep, "/")).parts
-    n = min(len(mine), len(theirs))  # one may be absolute, the other server-relative
-    return n > 0 and mine[-n:] == theirs[-n:]
-
-
-def _relative_file(plan_dir: Path | None, plan_id: str, bridge: CommBridge) -> str | None:
-    """The plan's Markdown file relative to the notebook's folder (the panel opens it)."""
-    if plan_dir is None or bridge.os_path is None:
-        return None
-    return os.path.relpath(plan_dir / f"{plan_id}.md", bridge.os_path.parent).replace(os.sep, "/")
 
 
 _SHOWN = ("plan", "phase", "awaiting", "questions", "approval", "error", "undoable", "superseded")

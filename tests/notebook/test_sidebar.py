@@ -16,6 +16,7 @@ import pytest
 from jupyter_plan.bridge.locate import CommRegistry
 from jupyter_plan.models import Cell, Plan
 from jupyter_plan.notebook.sidebar import PLAN_MIME, Sidebar
+from jupyter_plan.notebook.sidebar_push import pushes_done
 from jupyter_plan.settings import load_settings
 from jupyter_plan.testing.frontend import Connection, SimulatedFrontend
 from jupyter_plan.testing.plans import approved_plan
@@ -84,9 +85,11 @@ def _open(tmp_path: Path, frontend: SimulatedFrontend | None = None) -> Panel:
 
 
 async def _settled() -> None:
-    """Yield to the loop so it runs the push scheduled with ``call_soon`` (no waiting on time)."""
+    """Yield to the loop so it runs the push scheduled with ``call_soon``, then wait for the
+    pushes reading the store in a worker thread (no waiting on time)."""
     for _ in range(3):
         await asyncio.sleep(0)
+    await pushes_done()
 
 
 async def test_a_panel_gets_the_notebooks_plans_when_it_connects(panel: Panel) -> None:
