@@ -6,6 +6,7 @@ are what a bridge returns; ``ToolCall``/``ModelResponse`` are what the model lay
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -176,6 +177,18 @@ class Usage(_Model):
         return self.prompt_tokens + self.completion_tokens
 
 
+class ApprovedRevision(_Model):
+    """What the person approved: the revision, and the sha256 of its Markdown (UTF-8) that a
+    build checks again (``record/approval.py``)."""
+
+    revision: int = Field(ge=1)
+    sha256: str
+
+    @staticmethod
+    def fingerprint(markdown: str) -> str:
+        return hashlib.sha256(markdown.encode("utf-8")).hexdigest()
+
+
 class Plan(_Model):
     """One execution goal, its revisions and everything that shaped it."""
 
@@ -195,6 +208,7 @@ class Plan(_Model):
     created: datetime = Field(default_factory=now)
     updated: datetime = Field(default_factory=now)
     pages: list[str] = Field(default_factory=list, exclude_if=_empty)  # referenced pages
+    approved: ApprovedRevision | None = Field(None, exclude_if=_empty)  # set at approval
 
     @property
     def revision(self) -> int:

@@ -10,7 +10,7 @@ plan still being drafted, building a rejected one) is an error, not a silent sta
 
 from __future__ import annotations
 
-from jupyter_plan.models import Plan, PlanStatus, ReviewDecision, Revision, now
+from jupyter_plan.models import ApprovedRevision, Plan, PlanStatus, ReviewDecision, Revision, now
 
 S = PlanStatus
 ALLOWED: dict[PlanStatus, set[PlanStatus]] = {
@@ -45,7 +45,10 @@ def submit(plan: Plan, markdown: str, feedback: str | None = None) -> Plan:
 def apply_review(plan: Plan, decision: ReviewDecision) -> Plan:
     if decision.action == "approve":
         plan = transition(plan, S.APPROVED)
-        return plan.model_copy(update={"build_mode": decision.build_mode})
+        seal = ApprovedRevision(  # a build refuses the plan if this text changes on disk
+            revision=plan.revision, sha256=ApprovedRevision.fingerprint(plan.markdown)
+        )
+        return plan.model_copy(update={"build_mode": decision.build_mode, "approved": seal})
     if decision.action == "reject":
         return transition(plan, S.REJECTED)
     return transition(plan, S.DRAFTING)  # iterate: the agent revises

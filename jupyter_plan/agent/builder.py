@@ -27,6 +27,7 @@ from jupyter_plan.bridge.file import writes_at_safe_points
 from jupyter_plan.models import NotebookSnapshot, Plan, PlanStatus, Step
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.types import Mode
+from jupyter_plan.record.approval import check_approved
 from jupyter_plan.record.store import PlanStore
 from jupyter_plan.session import transition
 from jupyter_plan.settings import ResolvedSettings
@@ -95,6 +96,7 @@ async def run_build(run: BuildRun) -> BuildOutcome:
     settings = run.resolved.settings
     store = PlanStore(run.resolved.plan_dir)
     plan = original = choose_plan(store, run.plan_id)
+    check_approved(store, plan)  # the approved text, unchanged since approval
     bridge = cast(EditableBridge, AgentView(run.bridge, run.resolved.project_root))
     snapshot = await bridge.get_notebook()
     _check_buildable(plan, snapshot, run.rebuild)

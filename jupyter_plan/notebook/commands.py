@@ -200,12 +200,19 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
 
 def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
     from jupyter_plan.agent.builder import BuildRefused, BuildRun, choose_plan, run_build
+    from jupyter_plan.notebook.build_choice import choose_bare_build
+    from jupyter_plan.record.approval import check_approved
 
     session = KernelSession.of(shell)
     flags = _flags(args)
     try:
-        resolved, _ = session.resolve(flags)
-        target = choose_plan(session.store(resolved), args.plan_id or None)
+        resolved, notebook = session.resolve(flags)
+        store = session.store(resolved)
+        mine = [p for p in session.plan_outputs if p != session.last_plan]  # this session's
+        mine += [session.last_plan] if session.last_plan else []
+        plan_id = args.plan_id or choose_bare_build(store, notebook, resolved.project_root, mine)
+        target = choose_plan(store, plan_id or None)
+        check_approved(store, target)  # the approved text, unchanged since approval
     except _expected() as exc:
         raise UsageError(explain(exc, "%build")) from None
     held = _claim(session.store(resolved), target.id, "%build", session)
