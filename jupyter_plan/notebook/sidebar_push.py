@@ -12,6 +12,7 @@ made once per stored file version) and the ids removed (docs/protocol.md).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import weakref
@@ -139,4 +140,11 @@ def relative_file(plan_dir: Path | None, plan_id: str, bridge: CommBridge) -> st
     """The plan's Markdown file relative to the notebook's folder (the panel opens it)."""
     if plan_dir is None or bridge.os_path is None:
         return None
-    return os.path.relpath(plan_dir / f"{plan_id}.md", bridge.os_path.parent).replace(os.sep, "/")
+    folder = _relative_dir(str(plan_dir), str(bridge.os_path.parent))
+    return f"{plan_id}.md" if folder == "." else f"{folder}/{plan_id}.md"
+
+
+@functools.lru_cache(maxsize=64)
+def _relative_dir(plan_dir: str, notebook_dir: str) -> str:
+    """Once per folder pair, not once per plan (``relpath`` cost 100 ms at 5,000 plans)."""
+    return os.path.relpath(plan_dir, notebook_dir).replace(os.sep, "/")

@@ -26,13 +26,13 @@ from typing import Any
 
 from jupyter_plan.models import Plan
 from jupyter_plan.record.atomic import write_atomic
+from jupyter_plan.record.store import _ID as ID  # check_id also scans for keys: 180 µs a file
 from jupyter_plan.record.store import (
     META_FILE,
     PlanEntry,
     PlanFileError,
     PlanNotFound,
     PlanStore,
-    check_id,
 )
 
 INDEX_FILE = ".index/plans.json"  # the folder ignores itself in git, as .locks/ does
@@ -92,7 +92,7 @@ class PlanIndex:
         self._outlines = _Outlines(plan_dir)
         self._lock = threading.Lock()
         self._known: dict[str, Outline] | None = None
-        self._plans: dict[str, tuple[Outline, Plan]] = {}
+        self._plans: dict[str, tuple[Outline, PlanEntry]] = {}
 
     @property
     def file(self) -> Path:
@@ -128,20 +128,26 @@ class PlanIndex:
         return [self.entry(o) for o in self.outlines()]
 
     def entry(self, outline: Outline) -> PlanEntry:
+        held = self._plans.get(outline.id)
+        if held is not None and held[0] is outline:
+            return held[1]
         path = self.plan_dir / f"{outline.id}.md"
         if outline.data is None:
             return PlanEntry(outline.id, path, error=outline.error)
-        held = self._plans.get(outline.id)
-        if held is not None and held[0] is outline:
-            return PlanEntry(outline.id, path, held[1])
-        try:
-            plan = self.store.load(outline.id)
-        except PlanNotFound:
-            return PlanEntry(outline.id, path, error=f"{path}: deleted while listed")
-        except PlanFileError as exc:
-            return PlanEntry(outline.id, path, error=str(exc))
-        self._plans[outline.id] = (outline, plan)
-        return PlanEntry(outline.id, path, plan)
+        revisions = []  # the front matter is the outline's (checked when parsed): no YAML
+        folder = self.plan_dir / outline.id
+        for revision in outline.data["revisions"]:
+            rpath = folder / f"r{int(revision['number'])}.md"
+            try:
+                if folder.is_symlink() or rpath.is_symlink():  # confined as the store does
+                    rpath = self.store.revision_path(outline.id, revision["number"])
+                revisions.append({**revision, "markdown": self.store._revision_text(rpath)})
+            except (OSError, ValueError) as exc:
+                return PlanEntry(outline.id, path, error=f"{path}: revision unreadable: {exc}")
+        plan = Plan.model_validate({**outline.data, "revisions": revisions})
+        entry = PlanEntry(outline.id, path, plan)
+        self._plans[outline.id] = (outline, entry)
+        return entry
 
     # -- one plan -----------------------------------------------------------------------
 
@@ -220,10 +226,11 @@ def _plan_files(plan_dir: Path) -> list[tuple[str, os.stat_result]]:
         name = item.name
         if not name.endswith(".md") or name.startswith("."):
             continue
+        if not ID.fullmatch(name[:-3]) or ".." in name:
+            continue  # not a plan id (PlanStore.scan skips it too)
         try:
-            check_id(name[:-3])
             found.append((name, item.stat()))
-        except (ValueError, OSError):  # not an id, or deleted while we listed
+        except OSError:  # deleted while we listed
             continue
     return found
 
@@ -256,7 +263,8 @@ def _to_json(outline: Outline) -> dict[str, Any]:
 
 
 def _from_json(plan_id: str, item: dict[str, Any]) -> Outline:
-    check_id(plan_id)
+    if not ID.fullmatch(plan_id) or ".." in plan_id:
+        raise ValueError(f"{plan_id!r} is not a plan id")
     meta = item.get("meta_stamp")
     data = item.get("data")
     if data is not None:  # what listing reads must be there (the plan file was checked)

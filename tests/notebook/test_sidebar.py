@@ -90,6 +90,8 @@ async def _settled() -> None:
     for _ in range(3):
         await asyncio.sleep(0)
     await pushes_done()
+    for _ in range(3):  # the panel takes the events sent from the loop
+        await asyncio.sleep(0)
 
 
 async def test_a_panel_gets_the_notebooks_plans_when_it_connects(panel: Panel) -> None:
