@@ -114,17 +114,19 @@ def load_notebook(path: Path) -> Any:
     return nb
 
 
-def read_for_edit(path: Path) -> Any:
+def read_for_edit(path: Path) -> tuple[Any, str | None]:
     """:func:`load_notebook`, without importing nbformat for an nbformat 4 file (the usual
-    case; ``bridge/notebook_file.py`` reads it the same way)."""
+    case; ``bridge/notebook_file.py`` reads it the same way); and the file's text when it
+    was read so (None otherwise)."""
     try:
-        nb = read_plain(path.read_bytes().decode("utf-8"))
+        text = path.read_bytes().decode("utf-8")
+        nb = read_plain(text)
     except (OSError, UnicodeDecodeError, ValueError):
         nb = None  # load_notebook says what is wrong
     if nb is None:
-        return load_notebook(path)
+        return load_notebook(path), None
     fill_ids(nb)
-    return nb
+    return nb, text
 
 
 def _new_cell(new: NewCell, cell_id: str) -> Any:

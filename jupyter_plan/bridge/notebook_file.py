@@ -65,8 +65,8 @@ def to_node(value: Any) -> Any:
     """``value`` with every dict a :class:`Node` (nbformat's ``from_dict``)."""
     if isinstance(value, dict):
         return Node((k, to_node(v)) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return [to_node(v) for v in value]
+    if isinstance(value, list | tuple):  # most items are strings (lines): no call for them
+        return [to_node(v) if isinstance(v, dict | list | tuple) else v for v in value]
     return value
 
 
@@ -78,15 +78,14 @@ def read_plain(text: str) -> Any:
     """An nbformat 4 notebook from its file's text, as ``nbformat.reader.reads`` gives it
     (multi-line strings joined, transient metadata dropped), with no nbformat import;
     None for anything else (older formats: the caller uses nbformat)."""
-    data = json.loads(text)
-    if not isinstance(data, dict) or data.get("nbformat") != 4:
+    nb: Any = json.loads(text, object_pairs_hook=Node)  # every dict a Node, as parsed
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4:
         return None
-    if not isinstance(data.get("cells"), list) or not isinstance(data.get("metadata"), dict):
+    if not isinstance(nb.get("cells"), list) or not isinstance(nb.get("metadata"), dict):
         return None
-    nb = to_node(data)
     for key in ("orig_nbformat", "orig_nbformat_minor", "signature"):
-        nb.metadata.pop(key, None)
-    for cell in nb.cells:
+        nb["metadata"].pop(key, None)
+    for cell in nb["cells"]:
         if not isinstance(cell, dict):
             return None
         if isinstance(cell.get("source"), list):
@@ -158,10 +157,33 @@ def cell_json(cell: Any) -> str:
     return _dumps(cell).replace("\n", "\n  ")
 
 
-class NotebookFile:
-    """The notebook at ``path``, parsed once by ``load``; see the module doc."""
+_HEAD, _BETWEEN, _TAIL = '{\n "cells": [\n  {\n', "\n  },\n  {\n", "\n  }\n ],\n"
 
-    def __init__(self, path: Path, load: Callable[[Path], Any]) -> None:
+
+def file_cells(text: str, nb: Any) -> dict[str, str]:
+    """Each cell's JSON as the file holds it, when the file is laid out as nbformat writes
+    it (cells at indent 2: no line of a cell's own JSON is indented less), so the first write
+    need not serialise the cells it did not change. A cell given an id on reading, or with
+    transient metadata, is left out: it is serialised again."""
+    end = text.find(_TAIL)
+    if not text.startswith(_HEAD) or end < 0:
+        return {}
+    pieces = text[len(_HEAD) : end].split(_BETWEEN)
+    if len(pieces) != len(nb.cells):
+        return {}
+    kept = {}
+    for cell, piece in zip(nb.cells, pieces, strict=True):
+        own_id = '\n   "id": ' + json.dumps(cell["id"], ensure_ascii=False) + ","
+        if own_id in "\n" + piece and '"trusted"' not in piece:
+            kept[cell["id"]] = "{\n" + piece + "\n  }"
+    return kept
+
+
+class NotebookFile:
+    """The notebook at ``path``, parsed once by ``load`` (which also returns the file's text
+    when it read it as plain JSON, else None); see the module doc."""
+
+    def __init__(self, path: Path, load: Callable[[Path], tuple[Any, str | None]]) -> None:
         self.path, self._load = path, load
         self.dirty = False  # edits not yet on disk
         self._nb: Any = None
@@ -175,9 +197,9 @@ class NotebookFile:
             return self._nb
         if self._nb is not None and self.dirty:
             raise self._conflict()
-        self._nb = self._load(self.path)
+        self._nb, text = self._load(self.path)
         self._seen = now
-        self._cells.clear()
+        self._cells = file_cells(text, self._nb) if text is not None else {}
         return self._nb
 
     def changed(self, *cell_ids: str) -> None:

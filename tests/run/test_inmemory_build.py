@@ -109,7 +109,8 @@ async def test_every_write_is_whole_json_and_as_nbformat_writes_it(
 RICH = {
     "nbformat": 4,
     "nbformat_minor": 5,
-    "metadata": {"kernelspec": {"name": "python3"}, "orig_nbformat": 3, "signature": "x"},
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "P"},
+                 "orig_nbformat": 3, "signature": "x"},
     "cells": [
         {"id": "m", "cell_type": "markdown", "metadata": {"trusted": True},
          "source": ["# T\n", "é"],
@@ -131,10 +132,18 @@ RICH = {
 def test_the_plain_reader_and_writer_match_nbformat(tmp_path: Path) -> None:
     path = tmp_path / "rich.ipynb"
     path.write_text(json.dumps(RICH))
-    ours, theirs = read_for_edit(path), load_notebook(path)
+    ours, theirs = read_for_edit(path)[0], load_notebook(path)
     assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
     held = notebook_file.NotebookFile(path, read_for_edit)
     held.notebook()
+    assert held.dumps() == nbformat.writes(theirs) + "\n"
+    # A file nbformat wrote: its cells' text is kept, and the next write is the same again.
+    nbformat.write(theirs, path)
+    (theirs := load_notebook(path)).cells[1].source = "changed = 1"
+    held = notebook_file.NotebookFile(path, read_for_edit)
+    held.notebook().cells[1]["source"] = "changed = 1"
+    assert set(held._cells) == {"m", "c", "r"}
+    held.changed("c")
     assert held.dumps() == nbformat.writes(theirs) + "\n"
 
 
