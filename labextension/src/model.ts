@@ -261,6 +261,30 @@ export class PlansModel {
     this._changed.emit();
   }
 
+  /**
+   * A kernel `plans` event, sent after a first `state` to a panel announcing `plans_delta`:
+   * `{changed, removed, mode, default_mode, pending_approval}`. Each changed plan replaces
+   * (or adds) the one with its id, each removed id goes; the other plans stay as they were.
+   */
+  applyDelta(args: JSONObject): void {
+    const live = new Map(this._live);
+    const removed: unknown[] = Array.isArray(args.removed) ? args.removed : [];
+    for (const id of removed) {
+      if (typeof id === 'string') {
+        live.delete(id);
+      }
+    }
+    const changed: unknown[] = Array.isArray(args.changed) ? args.changed : [];
+    for (const plan of changed.filter(isPlanJSON)) {
+      live.set(plan.id, plan);
+    }
+    this._live = live;
+    const rest: JSONObject = { ...args };
+    delete rest.changed;
+    delete rest.removed;
+    this.applyState(rest); // the mode and the pending approval, as in state; emits changed
+  }
+
   /** Forget what the kernel said (it restarted or went away); saved plans stay. */
   clearLive(): void {
     this._live.clear();

@@ -6,7 +6,16 @@
  */
 import { INotebookHost, handleRequest } from './handlers';
 import { PlansModel } from '../model';
-import { BridgeError, IReply, JSONObject, JSONValue, isObject } from '../protocol';
+import {
+  BridgeError,
+  IReply,
+  JSONObject,
+  JSONValue,
+  enableCapability,
+  isObject
+} from '../protocol';
+
+enableCapability('plans_delta'); // this channel hands `plans` events to the model
 
 /** What the channel needs of a comm (`Kernel.IComm` fits through a small adapter). */
 export interface ICommLike {
@@ -128,6 +137,8 @@ export class Channel {
       this.model.connection = { kind: 'connected' };
     } else if (op === 'state') {
       this.model.applyState(args);
+    } else if (op === 'plans') {
+      this.model.applyDelta(args); // only the plans that changed (docs/protocol.md)
     }
   }
 
