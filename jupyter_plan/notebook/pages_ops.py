@@ -14,6 +14,8 @@ Ops: ``pages``, ``page_read {name}``, ``page_new {name}``, ``page_save {name, te
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from jupyter_plan.record.store import PlanStore, PlanStoreError
 from jupyter_plan.session import apply_review
 from jupyter_plan.settings import ResolvedSettings, load_settings
 
+log = logging.getLogger(__name__)
 OPS = (
     "pages",
     "page_read",
@@ -129,14 +132,18 @@ class PageOps:
         except PlanStoreError as exc:
             raise BridgeError(str(exc)) from None
         page = _page_call(lambda: page_from_plan(self._pages(bridge), plan))
+        for run in self.session.runs(plan_id):  # its review ends: the page carries it on
+            if run.awaiting:
+                run.reject(f"turned into the page {page.name!r}; a new plan references it")
         snapshot = await bridge.get_notebook()
         after = _plan_cell(snapshot.cells, plan_id)
         [cell_id] = await bridge.insert_cells(
             [NewCell(source=next_plan_cell(page, plan))], after=after
         )
         self.changed()
-        if args.get("run", True):
-            await bridge.run_cells([cell_id])
+        if args.get("run", True):  # not awaited: the new plan waits for its review
+            task = asyncio.ensure_future(bridge.run_cells([cell_id]))
+            task.add_done_callback(_said)
         return {"page": page.name, "cell_id": cell_id}
 
     def op_approve_stored(self, bridge: CommBridge, args: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +176,11 @@ def _plan_cell(cells: list[Any], plan_id: str) -> str | None:
             if isinstance(data, dict) and data.get("id") == plan_id:
                 found = cell.id
     return found
+
+
+def _said(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("jupyter_plan: running the new %%%%plan cell failed: %s", task.exception())
 
 
 def _page_call(call: Any) -> Any:

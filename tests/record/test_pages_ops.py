@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -111,5 +112,6 @@ async def test_turn_into_a_page_starts_a_plan_referencing_it(
     assert ids.index(answer["cell_id"]) == ids.index("plan-cell") + 1
     cell = panel.snapshot.cell(answer["cell_id"])
     assert cell is not None and cell.source.startswith("%%plan --page revenue-by-region\n")
+    await asyncio.sleep(0)  # the run is started, not awaited (the new plan waits for review)
     assert panel.ran == [answer["cell_id"]]
     assert (root / ".jupyter_plan" / "pages" / "revenue-by-region.md").is_file()
