@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from jupyter_plan.models import Answer, BuildMode
 from jupyter_plan.ui import phases
 from jupyter_plan.ui.outcome import Locked
-from jupyter_plan.ui.person_parts import comments_of
 
 if TYPE_CHECKING:
     from jupyter_plan.ui.state import RunState
@@ -50,7 +49,7 @@ def act(run: RunState, action: str, **args: Any) -> None:
         mode: BuildMode = "auto_edit" if action == "approve_auto_edit" else "default"
         _guard(lambda: run.approve(mode))
     elif action == "iterate":
-        _guard(lambda: run.iterate(text or "", comments_of(args)))  # comments on parts
+        _guard(lambda: run.iterate(text or ""))
     elif action == "reject":
         _guard(lambda: run.reject(text))
     elif action == "stop":

@@ -27,7 +27,6 @@ from jupyter_plan.models import (
     Answer,
     ApprovalRequest,
     BuildMode,
-    Comment,
     Confirmation,
     Plan,
     Question,
@@ -164,17 +163,14 @@ class RunState(HasTraits):
     def approve(self, mode: BuildMode = "auto_edit") -> ReviewDecision:
         return self._decide(ReviewDecision(action="approve", build_mode=mode))
 
-    def iterate(self, feedback: str, comments: Sequence[Comment] = ()) -> ReviewDecision:
-        """Ask for a new revision; no feedback and no comment is refused (``ValueError``)."""
-        if not feedback.strip() and not comments:
+    def iterate(self, feedback: str) -> ReviewDecision:
+        """Ask for a new revision; empty feedback is refused (``ValueError``) with a message."""
+        if not feedback.strip():
             with self._lock:
                 self._require_review()
                 self.message = EMPTY_FEEDBACK
             raise ValueError("iterate needs feedback: say what should change")
-        decision = ReviewDecision(
-            action="iterate", feedback=feedback.strip() or None, comments=list(comments)
-        )
-        return self._decide(decision)
+        return self._decide(ReviewDecision(action="iterate", feedback=feedback.strip()))
 
     def reject(self, reason: str | None = None) -> ReviewDecision:
         return self._decide(

@@ -81,8 +81,6 @@ export function ActionBar(props: {
   what: string;
   onAction: (action: RunAction, args?: { feedback?: string }) => void;
   compact?: boolean;
-  /** Comments waiting to go with Iterate: feedback may then be empty. */
-  comments?: number;
 }): JSX.Element | null {
   const [iterating, setIterating] = React.useState(false);
   const [feedback, setFeedback] = React.useState('');
@@ -120,7 +118,7 @@ export function ActionBar(props: {
           className="jp-plan-feedback"
           onSubmit={e => {
             e.preventDefault();
-            if (feedback.trim() || props.comments) {
+            if (feedback.trim()) {
               props.onAction('iterate', { feedback: feedback.trim() });
               setFeedback('');
               setIterating(false);
@@ -138,7 +136,7 @@ export function ActionBar(props: {
           <button
             type="submit"
             className="jp-plan-button jp-plan-primary jp-plan-feedback-send"
-            disabled={!feedback.trim() && !props.comments}
+            disabled={!feedback.trim()}
           >
             Send feedback
           </button>

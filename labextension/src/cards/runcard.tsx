@@ -7,7 +7,6 @@ import * as React from 'react';
 import { ICardState, RunAction } from '../protocol';
 import { ActionBar } from './actions';
 import { ApprovalCard } from './approval';
-import { CommentAnswers, CommentBoxes, PersonBar, commentList, countComments } from './comments';
 import { ErrorNotice } from './error';
 import { PlanSwitchCard, isPlanSwitch } from './planswitch';
 import { PlanDocument, PlanHeader, StatusPill, StepList, stepsDone } from './plan';
@@ -18,14 +17,8 @@ export type ActionArgs = { [key: string]: unknown };
 export type OnAction = (action: RunAction | 'answer' | 'allow' | 'deny', args?: ActionArgs) => void;
 
 export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.Element {
-  const { state } = props;
+  const { state, onAction } = props;
   const plan = state.plan;
-  const [comments, setComments] = React.useState<{ [anchor: string]: string }>({});
-  const onAction: OnAction = (action, args) =>
-    action === 'iterate' // every comment goes with Iterate, at once
-      ? (props.onAction(action, { ...args, comments: commentList(comments) }), setComments({}))
-      : props.onAction(action, args);
-  const reviewing = state.kind === 'plan' && state.actions.includes('iterate');
   const stopped = state.phase === 'stopped';
   const body = plan && !state.handed_over;
   if (state.handed_over && !state.error) {
@@ -98,16 +91,7 @@ export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.E
           onAnswer={(action, args) => onAction(action, args)}
         />
       )}
-      {body && plan && state.kind === 'plan' && <PersonBar plan={plan} />}
-      {body && plan && state.kind === 'plan' && <CommentAnswers plan={plan} />}
       {body && plan && state.kind === 'plan' && <PlanDocument plan={plan} />}
-      {body && plan && reviewing && (
-        <CommentBoxes
-          plan={plan}
-          comments={comments}
-          onChange={(anchor, text) => setComments({ ...comments, [anchor]: text })}
-        />
-      )}
       {plan && state.kind === 'build' && plan.steps.length > 0 && (
         <StepList steps={plan.steps} detailed={false} />
       )}
@@ -133,7 +117,6 @@ export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.E
         actions={state.actions}
         what={plan?.title ?? state.title}
         onAction={(action, args) => onAction(action, args)}
-        comments={countComments(comments)}
       />
     </div>
   );
