@@ -1,0 +1,35 @@
+"""notebooks/agent/agent.ipynb replays offline (no model, no key): the agent's answer with
+its investigator, the plan it entered and the build, leaving every recording byte for byte."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from jupyter_plan.testing.replays import copy_notebooks, offline_env, plan_files
+
+
+def test_the_agent_notebook_replays_offline_byte_identically(tmp_path: Path) -> None:
+    root = copy_notebooks(tmp_path / "notebooks")
+    folder = root / "agent"
+    recorded = plan_files(folder)
+    assert any(name.endswith("agent.r1.json") for name in recorded)
+    assert any(name.endswith("transcript.r1.json") for name in recorded)
+    env = offline_env(tmp_path / "home")
+    out = folder / "out.ipynb"
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "jupyter-plan"), "run", "agent.ipynb",
+         "--output", str(out)],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert plan_files(folder) == recorded  # every transcript and plan file, byte for byte
+    executed = nbformat.read(out, as_version=4)
+    shown = json.dumps([c.get("outputs", []) for c in executed.cells])
+    assert "one price is missing" in shown  # the agent's answer, from the investigator
+    built = [c for c in executed.cells if "jupyter_plan" in c.metadata]
+    assert built and "groupby" in built[0].source
