@@ -163,6 +163,7 @@ export class PlansModel {
   private _live = new Map<string, IPlanJSON>();
   private _mode: KernelMode = null;
   private _defaultMode: KernelMode = null;
+  private _modeRequests = 0;
   private _pending: string | null = null;
   private _connection: ConnectionState = { kind: 'disconnected' };
   private _changed = new Signal<this, void>(this);
@@ -188,6 +189,22 @@ export class PlansModel {
     if (mode !== this._mode) {
       this._mode = mode;
       this._modeChanged.emit(mode);
+    }
+  }
+
+  /** A mode change asked of the kernel: shown at once; `state` events sent before the kernel
+   * took it do not undo it (a quick second press of the cycle goes on from it). */
+  beginModeChange(mode: KernelMode): void {
+    this._modeRequests++;
+    this.mode = mode;
+  }
+
+  /** The kernel answered a mode change: `mode` is what it holds now (the asked mode, or the
+   * one before if it refused). */
+  endModeChange(mode: KernelMode): void {
+    this._modeRequests = Math.max(0, this._modeRequests - 1);
+    if (this._modeRequests === 0) {
+      this.mode = mode;
     }
   }
 
@@ -244,7 +261,7 @@ export class PlansModel {
         plans.filter(isPlanJSON).map(p => [p.id, p] as [string, IPlanJSON])
       );
     }
-    if ('mode' in args && isKernelMode(args.mode)) {
+    if ('mode' in args && isKernelMode(args.mode) && this._modeRequests === 0) {
       this.mode = args.mode;
     }
     if ('default_mode' in args && isKernelMode(args.default_mode)) {

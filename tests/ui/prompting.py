@@ -62,14 +62,57 @@ def planning_any_id(plan: str = RICH_PLAN) -> list[Any]:
     ]
 
 
-def docs_image(lab: LabPage, name: str, clip: dict[str, float] | None = None) -> Path:
+def docs_image(
+    lab: LabPage, name: str, clip: dict[str, float] | None = None, element: Any = None
+) -> Path:
     """A screenshot in tests/ui/screenshots; with ``JUPYTER_PLAN_DOCS_IMAGES=1`` also
-    ``docs/images/<name>.png``. ``clip`` keeps it small (the part that shows the state)."""
+    ``docs/images/<name>.png``. ``clip`` or ``element`` keeps it small (what shows the state)."""
     folder = lab.screenshots or DOCS
     folder.mkdir(parents=True, exist_ok=True)
     shot = folder / f"{lab.name}-{name}.png"
-    lab.page.screenshot(path=str(shot), clip=clip)
+    if element is not None:
+        element.scroll_into_view_if_needed()
+        element.screenshot(path=str(shot))
+    else:
+        lab.page.screenshot(path=str(shot), clip=clip)
     if os.environ.get("JUPYTER_PLAN_DOCS_IMAGES") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, DOCS / f"{name}.png")
     return shot
+
+
+# -- the approval mode ---------------------------------------------------------------
+
+LABELS = {
+    "unset": "As approved",
+    "default": "Review each edit",
+    "auto_edit": "Auto-accept edits",
+    "plan": "Read-only (plan)",
+}
+
+
+def wait_mode(lab: LabPage, mode: str) -> None:
+    """The status bar, the sidebar's switcher and the prompt's dropdown all show ``mode``."""
+    lab.page.wait_for_function(
+        """([mode, label]) => {
+            const select = document.querySelector('#jupyter-plan-sidebar .jp-plan-mode-select');
+            const status = document.querySelector('#jp-main-statusbar .jp-plan-statusbar-mode');
+            const prompt = document.querySelector('.jp-plan-prompt-mode select');
+            const choice = mode === 'plan' ? 'plan' : 'agent';
+            return select && select.value === mode && status && prompt
+              && status.textContent.trim() === 'Approval: ' + label && prompt.value === choice;
+        }""",
+        arg=[mode, LABELS[mode]],
+    )
+
+
+def kernel_mode(lab: LabPage) -> str:
+    out = lab.cell_output_text(lab.run_cell("%plan mode")).strip()
+    return out.removeprefix("approval mode for %build: ")
+
+
+def press_cycle(lab: LabPage) -> None:
+    """Alt+Shift+P in the notebook, in command mode (a click on the last cell's prompt)."""
+    lab.cells.last.locator(".jp-InputPrompt").click()
+    lab.page.keyboard.press("Escape")
+    lab.page.keyboard.press("Alt+Shift+P")

@@ -24,44 +24,10 @@ from jupyter_plan.testing.cards import act, contrast_failures, run_card, set_the
 from jupyter_plan.testing.fake_server import stall
 from jupyter_plan.testing.lab import LabPage, SwappableResponder, write_notebook
 
-from .prompting import docs_image, prompt_choice
+from .prompting import docs_image, kernel_mode, press_cycle, prompt_choice, wait_mode
 from .steps import load_extension
 
 pytestmark = pytest.mark.ui
-
-LABELS = {
-    "unset": "As approved",
-    "default": "Review each edit",
-    "auto_edit": "Auto-accept edits",
-    "plan": "Read-only (plan)",
-}
-
-
-def wait_mode(lab: LabPage, mode: str) -> None:
-    """The status bar, the sidebar's switcher and the prompt's dropdown all show ``mode``."""
-    lab.page.wait_for_function(
-        """([mode, label]) => {
-            const select = document.querySelector('#jupyter-plan-sidebar .jp-plan-mode-select');
-            const status = document.querySelector('#jp-main-statusbar .jp-plan-statusbar-mode');
-            const prompt = document.querySelector('.jp-plan-prompt-mode select');
-            const choice = mode === 'plan' ? 'plan' : 'agent';
-            return select && select.value === mode && status && prompt
-              && status.textContent.trim() === 'Approval: ' + label && prompt.value === choice;
-        }""",
-        arg=[mode, LABELS[mode]],
-    )
-
-
-def kernel_mode(lab: LabPage) -> str:
-    out = lab.cell_output_text(lab.run_cell("%plan mode")).strip()
-    return out.removeprefix("approval mode for %build: ")
-
-
-def press_cycle(lab: LabPage) -> None:
-    """Alt+Shift+P in the notebook, in command mode (a click on the last cell's prompt)."""
-    lab.cells.last.locator(".jp-InputPrompt").click()
-    lab.page.keyboard.press("Escape")
-    lab.page.keyboard.press("Alt+Shift+P")
 
 
 def test_keys_and_status_bar_cycle_and_plan_waits_for_the_agent(

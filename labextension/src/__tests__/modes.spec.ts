@@ -96,6 +96,22 @@ describe('the shown mode', () => {
   });
 });
 
+describe('a mode change in flight', () => {
+  it('is not undone by a state event the kernel sent before it took the change', () => {
+    const model = withRun(null, { mode: null });
+    model.beginModeChange('default');
+    model.beginModeChange('auto_edit');
+    model.applyState({ mode: 'default' }); // sent by the kernel after the first request
+    expect(model.mode).toBe('auto_edit');
+    expect(nextModeOf(model)).toBe('plan');
+    model.endModeChange('default');
+    model.endModeChange('auto_edit');
+    expect(model.mode).toBe('auto_edit');
+    model.applyState({ mode: 'plan' }); // none in flight: the kernel's word again
+    expect(model.mode).toBe('plan');
+  });
+});
+
 describe('the prompt box', () => {
   it('shows Plan for plan and Agent for every other mode', () => {
     expect(choiceOf('plan')).toBe('plan');

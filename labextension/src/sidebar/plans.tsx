@@ -26,10 +26,18 @@ export const MODE_LABELS: { [mode in ApprovalMode | 'yolo' | 'unset']: string } 
   unset: 'As approved'
 };
 
-/** Ask the kernel to switch mode; the model follows the kernel's answer. */
+/** Ask the kernel to switch mode. The model shows it at once (a second press of the cycle
+ * goes on from it, not from the mode before), and goes back if the kernel refuses. */
 export async function setMode(bridge: PanelBridge, mode: ApprovalMode): Promise<void> {
-  await bridge.request('set_mode', { mode });
-  bridge.model.mode = mode;
+  const before = bridge.model.mode;
+  bridge.model.beginModeChange(mode);
+  try {
+    await bridge.request('set_mode', { mode });
+  } catch (error) {
+    bridge.model.endModeChange(before);
+    throw error;
+  }
+  bridge.model.endModeChange(mode);
 }
 
 /** Do `action` on a plan of `bridge`'s notebook, as the sidebar and the palette do. */
