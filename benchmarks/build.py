@@ -20,9 +20,11 @@ holds litellm's import and first-call set-up (the same for any notebook size). T
 approved beforehand through the real ``PlanStore`` (no planning is timed).
 
 Measured on the 2-core machine (1,000 cells = 24.9 MB), big / small: file bridge 6.9x when
-every edit re-read and rewrote the file (~170 ms per edit), 1.61x (2.87 s / 1.78 s, median
-of 3, load average ~4) with the in-memory notebook; ``jupyter-plan run`` (unchanged path)
-1.4x earlier, 1.30x and 2.08x in two noisy runs of this session.
+every edit re-read and rewrote the file (~170 ms per edit); with the in-memory notebook four
+runs this session gave 1.28x, 2.48x, 1.61x and 2.74x (big 2.9-3.9 s, small 1.2-3.1 s; the
+bridge's own share at 1,000 cells is ~0.7 s: 0.05 s parse, 10 writes of ~60 ms). The goal
+(<= 2x) is not met reliably. ``jupyter-plan run`` (a path not changed here) was 1.4x earlier,
+1.30x-2.59x this session: the rest of the big build's cost is outside the file bridge.
 """
 
 from __future__ import annotations
