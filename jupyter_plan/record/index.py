@@ -8,9 +8,11 @@ the files and parses only those whose stamp changed: saved by this kernel or ano
 edited or deleted by hand. Revision Markdown is not read to list plans.
 
 It lives in memory (one per plan directory and process) and in ``<plan dir>/.index/plans.json``,
-so a new kernel starts warm. That file is written atomically after a listing that found a
-change, by whichever process listed; an entry in it is used only while its file's stamp is
-the one recorded, so a stale or concurrent writer's index is never wrong, at worst slower.
+so a new kernel starts warm. That file is written atomically by whichever process listed:
+at once when it was missing or unreadable, else once the changes it lacks reach 1/64 of the
+plans (at least 16; rewriting 7 MB per save would cost more than the re-parses it saves). An
+entry in it is used only while its file's stamp is the one recorded, so a stale or
+concurrent writer's index is never wrong, at worst slower.
 An unreadable index is rebuilt from the plan files, said in one warning line.
 """
 
@@ -92,6 +94,8 @@ class PlanIndex:
         self._outlines = _Outlines(plan_dir)
         self._lock = threading.Lock()
         self._known: dict[str, Outline] | None = None
+        self._unsaved = 0  # entries that differ from the index file
+        self._stale = True  # the file is missing or unreadable: write it at once
         self._plans: dict[str, tuple[Outline, PlanEntry]] = {}
 
     @property
@@ -103,7 +107,7 @@ class PlanIndex:
         with self._lock:
             known = self._known if self._known is not None else self._read()
             fresh: dict[str, Outline] = {}
-            changed = self._known is None and not self.file.exists()
+            unsaved = self._unsaved
             for name, stat in _plan_files(self.plan_dir):
                 plan_id = name[:-3]
                 stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
@@ -111,14 +115,14 @@ class PlanIndex:
                 if old is not None and self._current(plan_id, old, stamp):
                     fresh[plan_id] = old
                     continue
-                changed = True
+                unsaved += 1
                 outline = self._outline(plan_id, stamp, stat.st_mtime)
                 if outline is not None:
                     fresh[plan_id] = outline
-            changed = changed or fresh.keys() != known.keys()
-            self._known = fresh
-            if changed:
-                self._write(fresh)
+            unsaved += len(known.keys() - fresh.keys())
+            self._known, self._unsaved = fresh, unsaved
+            if unsaved and (self._stale or unsaved >= max(16, len(fresh) // 64)):
+                self._write(fresh)  # rewriting 7 MB per save would cost more than it saves
         found = [o for o in fresh.values() if o.plan]
         return sorted(found, key=lambda o: (o.key, o.id), reverse=True)
 
@@ -189,7 +193,7 @@ class PlanIndex:
             data = json.loads(raw)
             if data.get("format") != FORMAT:
                 raise ValueError(f"format {data.get('format')!r}, not {FORMAT}")
-            return {pid: _from_json(pid, item) for pid, item in data["plans"].items()}
+            known = {pid: _from_json(pid, item) for pid, item in data["plans"].items()}
         except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
             log.warning(
                 "jupyter-plan: the plan index %s was unreadable (%s); rebuilt from the plan "
@@ -198,6 +202,8 @@ class PlanIndex:
                 str(exc).partition("\n")[0],
             )
             return {}
+        self._stale = False
+        return known
 
     def _write(self, known: dict[str, Outline]) -> None:
         plans = {pid: _to_json(o) for pid, o in known.items()}
@@ -211,6 +217,7 @@ class PlanIndex:
                     self.file.parent / ".gitignore", "# the plan index (record/index.py)\n*\n"
                 )
             write_atomic(self.file, text)
+            self._unsaved, self._stale = 0, False
         except OSError as exc:  # a read-only project still lists its plans
             log.warning("jupyter-plan: cannot write the plan index %s (%s)", self.file, exc)
 
