@@ -10,11 +10,16 @@ keeps the generated stores there and reuses them on the next run (5,000 plans ta
 to write, each file fsynced).
 
 Figures, medians over ``--runs``, request to reply as this process sees it:
-- ``%plan list``: the execute request's round trip.
-- push: a panel's comm open (what the lab extension sends) to the ``state`` event.
+- ``%plan list``: the execute request's round trip (the first one in the kernel reads the
+  index file, ``first list``; the others only stat the plan files).
+- push: a panel's comm open (what the lab extension sends) to its whole ``state`` event, the
+  first in the kernel (``first push``: every plan read once) and later ones.
 - execute during push: ``1 + 1`` sent right after the comm open; its round trip, and
   whether its reply came before the ``state`` event (the kernel stayed responsive).
-- ``PlanStore.list()`` in this process, for scale (no kernel, no messaging).
+- delta: a panel announcing ``plans_delta``; this process (a second kernel, as it were)
+  saves one plan, then ``%plan mode auto_edit`` makes the kernel push: from that request to
+  the ``plans`` event holding the one changed plan (what every push after the first costs).
+- ``PlanStore.list()`` in this process, for scale (no kernel, no messaging): the old way.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,7 +42,7 @@ from jupyter_plan.plan_format import parse_plan
 from jupyter_plan.record.store import PlanStore
 from jupyter_plan.session import apply_review, submit
 from jupyter_plan.testing.lab import model_env, write_notebook
-from jupyter_plan.testing.local_kernel import LocalKernel
+from jupyter_plan.testing.local_kernel import CommEvent, LocalKernel
 
 NOTEBOOK = "bench.ipynb"
 PLAN = """# Monthly revenue report {i}
@@ -98,14 +104,15 @@ def project_for(root: Path, count: int) -> Path:
 def measure(project: Path, base: Path, runs: int) -> dict[str, float]:
     """Medians (seconds) of each figure for the store in ``project``; "answered" is the share
     of runs in which the execute reply came before the push."""
-    lists, pushes, executes, answered, in_process = [], [], [], [], []
+    lists, pushes, executes, answered, in_process, deltas = [], [], [], [], [], []
+    plan_dir = project / ".jupyter_plan" / "plans"
     for _ in range(runs):
         started = time.perf_counter()
-        PlanStore(project / ".jupyter_plan" / "plans").list()
+        PlanStore(plan_dir).list()
         in_process.append(time.perf_counter() - started)
     with LocalKernel(project, model_env("http://127.0.0.1:9/v1", base)) as kernel:
         kernel.run("%load_ext jupyter_plan")
-        for _ in range(runs):
+        for _ in range(runs + 1):
             lists.append(kernel.run("%plan list").elapsed)
             comm_id, opened = kernel.open_panel(NOTEBOOK)
             probe = kernel.send("1 + 1")
@@ -115,13 +122,49 @@ def measure(project: Path, base: Path, runs: int) -> dict[str, float]:
             executes.append(reply.elapsed)
             answered.append(1.0 if reply.replied_at < state.at else 0.0)
             kernel.close_panel(comm_id)
+        comm_id = _open_delta_panel(kernel)
+        kernel.event(comm_id, "state")
+        victim = PlanStore(plan_dir).scan()[0].plan
+        assert victim is not None
+        for run in range(runs):
+            PlanStore(plan_dir).save(victim.model_copy(update={"goal": f"Changed {run}"}))
+            sent = kernel.send(f"%plan mode {('auto_edit', 'default')[run % 2]}")
+            delta = _delta(kernel, comm_id, f"Changed {run}")
+            deltas.append(delta.at - sent.at)
+            kernel.wait(sent)
+        kernel.close_panel(comm_id)
     return {
-        "list": statistics.median(lists),
-        "push": statistics.median(pushes),
+        "first_list": lists[0],
+        "list": statistics.median(lists[1:]),
+        "first_push": pushes[0],
+        "push": statistics.median(pushes[1:]),
         "execute": statistics.median(executes),
         "answered": statistics.mean(answered),
+        "delta": statistics.median(deltas),
         "in_process": statistics.median(in_process),
     }
+
+
+def _open_delta_panel(kernel: LocalKernel) -> str:
+    """A panel whose sidebar applies ``plans`` events (the ``plans_delta`` capability)."""
+    comm_id = uuid.uuid4().hex
+    data = {"path": NOTEBOOK, "notebook_id": comm_id, "protocol": 1,
+            "capabilities": ["edit", "run", "checkpoint", "plans_delta"]}  # fmt: skip
+    content = {"comm_id": comm_id, "target_name": "jupyter_plan", "data": data}
+    kc = kernel._kc  # the driver's client: the same channel open_panel uses
+    kc.shell_channel.send(kc.session.msg("comm_open", content))
+    return comm_id
+
+
+def _delta(kernel: LocalKernel, comm_id: str, goal: str) -> CommEvent:
+    """The ``plans`` event carrying the plan changed to ``goal``."""
+    while True:
+        event = kernel.event(comm_id, "plans")
+        kernel.events.remove(event)
+        changed = event.data["args"]["changed"]
+        if any(p.get("goal") == goal for p in changed):
+            assert len(changed) == 1, f"a delta of {len(changed)} plans"
+            return event
 
 
 def main() -> None:
@@ -140,14 +183,13 @@ def main() -> None:
         for count in sizes:
             project = project_for(root, count)
             rows.append((count, measure(project, base, args.runs)))
-    print(f"{'plans':>6} {'%plan list':>11} {'push':>9} {'1+1 during push':>16} "
-          f"{'answered first':>15} {'store.list()':>13}")  # fmt: skip
+    names = ["%plan list", "first list", "push", "first push", "delta push",
+             "1+1 in push", "store.list()"]  # fmt: skip
+    keys = ["list", "first_list", "push", "first_push", "delta", "execute", "in_process"]
+    print(f"{'plans':>6} " + " ".join(f"{n:>12}" for n in names) + "  answered first")
     for count, m in rows:
-        print(
-            f"{count:>6} {m['list'] * 1000:>8.0f} ms {m['push'] * 1000:>6.0f} ms "
-            f"{m['execute'] * 1000:>13.0f} ms {m['answered']:>14.0%} "
-            f"{m['in_process'] * 1000:>10.0f} ms"
-        )
+        figures = " ".join(f"{m[k] * 1000:>9.0f} ms" for k in keys)
+        print(f"{count:>6} {figures}  {m['answered']:>14.0%}")
 
 
 if __name__ == "__main__":
