@@ -57,9 +57,12 @@ def _open_panel(shell: Any, comm: Any, msg: dict[str, Any]) -> None:
     when the first panel connects, not at ``%load_ext``: loading stays light."""
     from jupyter_plan.bridge.locate import default_registry
     from jupyter_plan.notebook.kernel_session import KernelSession
+    from jupyter_plan.notebook.pages_ops import attach_page_ops
     from jupyter_plan.notebook.sidebar import connect_sidebar
 
-    connect_sidebar(KernelSession.of(shell))
+    session = KernelSession.of(shell)
+    sidebar = connect_sidebar(session)
+    attach_page_ops(session, default_registry(), sidebar.changed)  # pages, hand edits
     default_registry().handle_open(comm, msg)
 
 

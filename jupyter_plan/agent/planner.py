@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_plan.agent.client import ModelClient
+from jupyter_plan.agent.comments import mark_revision, missing_marks_message, unanswered
 from jupyter_plan.agent.context import build_outline
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.investigator import install
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
 from jupyter_plan.agent.pages_context import chosen_pages, pages_for_run, with_pages
+from jupyter_plan.agent.person_input import iterate_extras, take_edit
 from jupyter_plan.agent.runs import (
     RunSetupError,
     live_client,
@@ -30,7 +32,7 @@ from jupyter_plan.agent.runs import (
 )
 from jupyter_plan.agent.view import AgentView
 from jupyter_plan.bridge.base import NotebookBridge
-from jupyter_plan.models import Plan
+from jupyter_plan.models import Comment, Plan
 from jupyter_plan.plan_format import parse_plan
 from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.types import Mode
@@ -196,6 +198,7 @@ async def _plan_loop(
 ) -> Plan:
     """Run the agent until the person approves or rejects (or it answers an inquiry)."""
     feedback: str | None = None
+    pending: list[Comment] = []  # the person's comments the next revision must answer
     while True:
         result = await loop.run()
         if result.outcome is Outcome.ANSWERED:
@@ -212,6 +215,10 @@ async def _plan_loop(
             text = ctx.submitted_plan.read_text(encoding="utf-8")
             body = split_front_matter(text)[1]
         parsed = parse_plan(body)  # exit_plan_mode validated it already
+        if missing := unanswered(body, pending):  # bad input: it must answer each comment
+            loop.messages.append({"role": "user", "content": missing_marks_message(missing)})
+            ctx.submitted_plan = None
+            continue
         plan = submit(plan, body, feedback).model_copy(
             update={
                 "title": parsed.title,
@@ -223,13 +230,18 @@ async def _plan_loop(
                 "pages": list(dict.fromkeys([*plan.pages, *chosen_pages(body, known_pages)])),
             }
         )
+        plan = mark_revision(plan, pending)  # each comment: addressed or not
         store.save(plan)
         decision = await human.review(plan)
+        plan, decision, refused = take_edit(store, plan, decision, human)  # hand edit, comments
+        if refused:
+            print(f"jupyter-plan: your edit was not kept: {refused} (a copy is beside the plan)")
         plan = apply_review(plan, decision)
         store.save(plan)
         if decision.action != "iterate":
             return plan
         feedback = decision.feedback
+        pending = list(decision.comments)
         ctx.submitted_plan = None
         loop.messages.append(
             {
@@ -237,9 +249,10 @@ async def _plan_loop(
                 "content": render(
                     "plan_iterate.md",
                     revision=str(plan.revision),
-                    feedback=feedback or "",
+                    feedback=feedback or "(see the comments below)",
                     plan_file=f"{plan.id}.md",
-                ),
+                )
+                + iterate_extras(plan, decision),
             }
         )
 

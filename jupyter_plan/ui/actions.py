@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from jupyter_plan.models import Answer, BuildMode
 from jupyter_plan.ui import phases
 from jupyter_plan.ui.outcome import Locked
+from jupyter_plan.ui.person_parts import comments_of
 
 if TYPE_CHECKING:
     from jupyter_plan.ui.state import RunState
@@ -49,7 +50,7 @@ def act(run: RunState, action: str, **args: Any) -> None:
         mode: BuildMode = "auto_edit" if action == "approve_auto_edit" else "default"
         _guard(lambda: run.approve(mode))
     elif action == "iterate":
-        _guard(lambda: run.iterate(text or ""))
+        _guard(lambda: run.iterate(text or "", comments_of(args)))  # comments on parts
     elif action == "reject":
         _guard(lambda: run.reject(text))
     elif action == "stop":

@@ -26,6 +26,7 @@ from jupyter_plan.models import (
     ReviewDecision,
     Usage,
 )
+from jupyter_plan.ui.person_parts import person_parts
 from jupyter_plan.ui.words import ApprovalWords
 
 PLAN_MIME = "application/vnd.jupyter-plan+json"
@@ -246,6 +247,7 @@ def plan_json(plan: Plan, *, file: str | None = None) -> dict[str, Any]:
         "markdown": plan.markdown,
         "previous": _previous(plan),
         "file": file,
+        **person_parts(plan),  # edited by you, pages, comments: only when there are some
     }
 
 

@@ -27,6 +27,7 @@ from jupyter_plan.models import (
     Answer,
     ApprovalRequest,
     BuildMode,
+    Comment,
     Confirmation,
     Plan,
     Question,
@@ -163,14 +164,17 @@ class RunState(HasTraits):
     def approve(self, mode: BuildMode = "auto_edit") -> ReviewDecision:
         return self._decide(ReviewDecision(action="approve", build_mode=mode))
 
-    def iterate(self, feedback: str) -> ReviewDecision:
-        """Ask for a new revision; empty feedback is refused (``ValueError``) with a message."""
-        if not feedback.strip():
+    def iterate(self, feedback: str, comments: Sequence[Comment] = ()) -> ReviewDecision:
+        """Ask for a new revision; no feedback and no comment is refused (``ValueError``)."""
+        if not feedback.strip() and not comments:
             with self._lock:
                 self._require_review()
                 self.message = EMPTY_FEEDBACK
             raise ValueError("iterate needs feedback: say what should change")
-        return self._decide(ReviewDecision(action="iterate", feedback=feedback.strip()))
+        decision = ReviewDecision(
+            action="iterate", feedback=feedback.strip() or None, comments=list(comments)
+        )
+        return self._decide(decision)
 
     def reject(self, reason: str | None = None) -> ReviewDecision:
         return self._decide(

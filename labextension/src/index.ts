@@ -14,6 +14,7 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { IPlanBridges, PlanBridges } from './bridge/bridges';
 import { provideServices } from './cards/services';
 import { CommandIDs, addCommands } from './commands';
+import { editPlugin } from './sidebar/editplugin';
 import { openPlanFile } from './sidebar/planfile';
 import { PlansSidebar } from './sidebar/plans';
 import { ModeStatus, ToolbarModeStatus } from './sidebar/statusbar';
@@ -187,7 +188,7 @@ const uiPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-const plugins: JupyterFrontEndPlugin<unknown>[] = [bridgePlugin, cardsPlugin, uiPlugin];
+const plugins: JupyterFrontEndPlugin<unknown>[] = [bridgePlugin, cardsPlugin, uiPlugin, editPlugin];
 
 export default plugins;
 export * from './protocol';

@@ -137,6 +137,12 @@ export interface IPlanJSON {
   file?: string | null;
   /** The plan's live run in this kernel (phase, valid actions, what waits for the person). */
   run?: IRunSummary;
+  /** "person" when the latest revision is the person's hand edit. */
+  edited_by?: 'person';
+  /** The pages the plan references. */
+  pages?: string[];
+  /** Comments on the revision before, each with this revision's answer. */
+  comments?: Array<{ anchor: string; text: string; addressed: boolean | null; note: string }>;
 }
 
 /** The actions a run may offer (jupyter_plan/ui/phases.py). */

@@ -81,6 +81,8 @@ export function ActionBar(props: {
   what: string;
   onAction: (action: RunAction, args?: { feedback?: string }) => void;
   compact?: boolean;
+  /** Comments waiting to go with Iterate: feedback may then be empty. */
+  comments?: number;
 }): JSX.Element | null {
   const [iterating, setIterating] = React.useState(false);
   const [feedback, setFeedback] = React.useState('');
@@ -118,7 +120,7 @@ export function ActionBar(props: {
           className="jp-plan-feedback"
           onSubmit={e => {
             e.preventDefault();
-            if (feedback.trim()) {
+            if (feedback.trim() || props.comments) {
               props.onAction('iterate', { feedback: feedback.trim() });
               setFeedback('');
               setIterating(false);
@@ -136,7 +138,7 @@ export function ActionBar(props: {
           <button
             type="submit"
             className="jp-plan-button jp-plan-primary jp-plan-feedback-send"
-            disabled={!feedback.trim()}
+            disabled={!feedback.trim() && !props.comments}
           >
             Send feedback
           </button>

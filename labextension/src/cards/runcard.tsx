@@ -7,6 +7,7 @@ import * as React from 'react';
 import { ICardState, RunAction } from '../protocol';
 import { ActionBar } from './actions';
 import { ApprovalCard } from './approval';
+import { CommentAnswers, CommentBoxes, PersonBar, commentList, countComments } from './comments';
 import { ErrorNotice } from './error';
 import { PlanSwitchCard, isPlanSwitch } from './planswitch';
 import { PlanDocument, PlanHeader, StatusPill, StepList, stepsDone } from './plan';
@@ -17,8 +18,14 @@ export type ActionArgs = { [key: string]: unknown };
 export type OnAction = (action: RunAction | 'answer' | 'allow' | 'deny', args?: ActionArgs) => void;
 
 export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.Element {
-  const { state, onAction } = props;
+  const { state } = props;
   const plan = state.plan;
+  const [comments, setComments] = React.useState<{ [anchor: string]: string }>({});
+  const onAction: OnAction = (action, args) =>
+    action === 'iterate' // every comment goes with Iterate, at once
+      ? (props.onAction(action, { ...args, comments: commentList(comments) }), setComments({}))
+      : props.onAction(action, args);
+  const reviewing = state.kind === 'plan' && state.actions.includes('iterate');
   const stopped = state.phase === 'stopped';
   const body = plan && !state.handed_over;
   if (state.handed_over && !state.error) {
@@ -91,7 +98,16 @@ export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.E
           onAnswer={(action, args) => onAction(action, args)}
         />
       )}
+      {body && plan && state.kind === 'plan' && <PersonBar plan={plan} />}
+      {body && plan && state.kind === 'plan' && <CommentAnswers plan={plan} />}
       {body && plan && state.kind === 'plan' && <PlanDocument plan={plan} />}
+      {body && plan && reviewing && (
+        <CommentBoxes
+          plan={plan}
+          comments={comments}
+          onChange={(anchor, text) => setComments({ ...comments, [anchor]: text })}
+        />
+      )}
       {plan && state.kind === 'build' && plan.steps.length > 0 && (
         <StepList steps={plan.steps} detailed={false} />
       )}
@@ -117,6 +133,7 @@ export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.E
         actions={state.actions}
         what={plan?.title ?? state.title}
         onAction={(action, args) => onAction(action, args)}
+        comments={countComments(comments)}
       />
     </div>
   );

@@ -9,12 +9,15 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { IPlanBridges, PanelBridge } from '../bridge/bridges';
 import { ActionBar } from '../cards/actions';
+import { PersonBar } from '../cards/comments';
 import { ErrorNotice } from '../cards/error';
 import { PlanHeader, StepList } from '../cards/plan';
 import { planIcon } from '../icon';
 import { IPlanEntry, PlansModel, entryActions, planFilePath, waiting } from '../model';
 import { APPROVAL_MODES, ApprovalMode, IPlanJSON, JSONObject, RunAction } from '../protocol';
 import { shownMode } from './modes';
+import { openInEditor } from './editor';
+import { PagesSection } from './pages';
 import { PromptBox } from './prompt';
 
 /** The approval modes, named as everywhere else (jupyter_plan/ui/phases.py MODE_LABELS). */
@@ -67,6 +70,9 @@ interface IPlanItemProps {
   onAction: (action: RunAction, args?: JSONObject) => void;
 }
 
+/** Open a plan's Markdown (kind "plan") or a page in the editor, saved through the kernel. */
+export type OpenEditor = (bridge: PanelBridge, kind: 'plan' | 'page', id: string) => void;
+
 function PlanItem(props: IPlanItemProps): JSX.Element {
   const { entry, connected } = props;
   const plan = entry.plan;
@@ -111,6 +117,7 @@ function PlanItem(props: IPlanItemProps): JSX.Element {
           Open the plan file
         </a>
       )}
+      {connected && entry.live && <PersonBar plan={plan} always />}
       {actions.length > 0 && (
         <ActionBar actions={actions} what={plan.title} onAction={props.onAction} compact />
       )}
@@ -125,7 +132,8 @@ export class PlansSidebar extends ReactWidget {
   constructor(
     tracker: INotebookTracker,
     private _bridges: IPlanBridges,
-    private _openFile: (path: string, plan: IPlanJSON) => void = () => undefined
+    private _openFile: (path: string, plan: IPlanJSON) => void = () => undefined,
+    private _openEditor: OpenEditor = openInEditor
   ) {
     super();
     this.id = 'jupyter-plan-sidebar';
@@ -281,6 +289,11 @@ export class PlansSidebar extends ReactWidget {
             ))}
           </ul>
         )}
+        <PagesSection
+          bridge={bridge}
+          connected={connected}
+          onOpen={name => this._openEditor(bridge, 'page', name)}
+        />
       </div>
     );
   }
