@@ -45,8 +45,12 @@ def submit(plan: Plan, markdown: str, feedback: str | None = None) -> Plan:
 def apply_review(plan: Plan, decision: ReviewDecision) -> Plan:
     if decision.action == "approve":
         plan = transition(plan, S.APPROVED)
-        seal = ApprovedRevision(  # a build refuses the plan if this text changes on disk
-            revision=plan.revision, sha256=ApprovedRevision.fingerprint(plan.markdown)
+        seal = (  # a build refuses the plan if this text changes on disk
+            ApprovedRevision(
+                revision=plan.revision, sha256=ApprovedRevision.fingerprint(plan.markdown)
+            )
+            if plan.revision >= 1
+            else None  # no revision written (a plan made in memory): nothing on disk to seal
         )
         return plan.model_copy(update={"build_mode": decision.build_mode, "approved": seal})
     if decision.action == "reject":
