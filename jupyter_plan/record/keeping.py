@@ -100,28 +100,32 @@ def title_of(task: str) -> str:
     return first if len(first) <= 60 else first[:57].rstrip() + "…"
 
 
-def without_times(plan: Plan) -> dict[str, Any]:
-    """The plan minus wall-clock times: what a replay must reproduce exactly."""
-    return plan.model_dump(
-        exclude={
-            "created": True,
-            "updated": True,
-            "revisions": {"__all__": {"created"}},
-            "questions": {"__all__": {"at"}},
-        }
-    )
+def without_times(plan: Plan, *, seal: bool = True) -> dict[str, Any]:
+    """The plan minus wall-clock times: what a replay must reproduce exactly (``seal``:
+    with the approved revision's fingerprint)."""
+    exclude: dict[str, Any] = {
+        "created": True,
+        "updated": True,
+        "revisions": {"__all__": {"created"}},
+        "questions": {"__all__": {"at"}},
+    }
+    if not seal:
+        exclude["approved"] = True
+    return plan.model_dump(exclude=exclude)
 
 
 def same_plan(stored: Plan, replayed: Plan) -> bool:
-    """Whether ``replayed`` is ``stored`` as planned, before any build changed it."""
-    if without_times(stored) == without_times(replayed):
+    """Whether ``replayed`` is ``stored`` as planned, before any build changed it. A plan
+    recorded before approvals were fingerprinted is kept as recorded, without one."""
+    seal = stored.approved is not None
+    if without_times(stored, seal=seal) == without_times(replayed, seal=seal):
         return True
     if stored.status not in (PlanStatus.BUILT, PlanStatus.BUILDING):
         return False
     if replayed.status is not PlanStatus.APPROVED:
         return False
     keep = {"status", "steps", "usage"}
-    mine, theirs = without_times(stored), without_times(replayed)
+    mine, theirs = without_times(stored, seal=seal), without_times(replayed, seal=seal)
     steps = [(s.id, s.title, s.verification) for s in stored.steps]
     return {k: v for k, v in mine.items() if k not in keep} == {
         k: v for k, v in theirs.items() if k not in keep

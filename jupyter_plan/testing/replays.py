@@ -50,12 +50,13 @@ def offline_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, 
 
 
 def plan_files(folder: Path) -> dict[str, bytes]:
-    """Every file of the plan directory by relative path (lock files are not records)."""
+    """Every file of the plan directory by relative path (lock files and the index, a cache
+    rebuilt from the plan files, are not records)."""
     plans = folder / ".jupyter_plan" / "plans"
     return {
         str(p.relative_to(plans)): p.read_bytes()
         for p in sorted(plans.rglob("*"))
-        if p.is_file() and ".locks" not in p.parts
+        if p.is_file() and ".locks" not in p.parts and ".index" not in p.parts
     }
 
 
