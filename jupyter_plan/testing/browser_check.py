@@ -23,6 +23,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PLUGINS = (
     "jupyter-plan:bridge",
     "jupyter-plan:cards",
+    "jupyter-plan:edit",
     "jupyter-plan:plugin",
     "jupyter-plan:renderer",
 )
@@ -59,7 +60,7 @@ async def run_browser(url: str) -> None:
     problems += [f"plugin {p} is not activated" for p in inactive]
     if problems:
         raise RuntimeError("JupyterLab reported errors:\n  " + "\n  ".join(problems))
-    print(f"browser check: JupyterLab started with no errors; activated {ours}", flush=True)
+    print(f"browser check: JupyterLab started with no errors; activated {sorted(ours)}", flush=True)
 
 
 class ChromiumBrowserApp(BrowserApp):

@@ -11,6 +11,7 @@ PLAN_TOOLS = {
     "list_cells", "read_cells", "search_cells", "list_variables", "inspect_variable",
     "read_file", "list_directory", "glob", "grep_search", "activate_skill",
     "ask_user", "exit_plan_mode", "write_file", "replace",
+    "investigate",  # the read-only research sub-agent (Gemini's codebase_investigator)
     "run_shell_command",  # offered only where a rule naming `plan` opens it (test_shell.py)
 }  # fmt: skip
 
@@ -19,7 +20,8 @@ def test_plan_tools_names_and_kinds() -> None:
     registry = plan_tools()
     assert set(registry.names) == PLAN_TOOLS
     for name in registry.names:
-        assert registry.get(name).kind is TOOL_KINDS[name]
+        # investigate reads (its sub-agent is read-only); read_only.toml decides it by name
+        assert registry.get(name).kind is {**TOOL_KINDS, "investigate": ToolKind.READ}[name]
     writers = {n for n in registry.names if registry.get(n).kind is ToolKind.WRITE}
     assert writers == {"write_file", "replace"}
 

@@ -31,6 +31,6 @@ def test_jupyterlab_browser_check_passes(tmp_path: Path) -> None:
     assert done.returncode == 0, out[-3000:]
     assert "Exiting normally" in out
     assert (
-        "activated ['jupyter-plan:bridge', 'jupyter-plan:cards', 'jupyter-plan:plugin', "
-        "'jupyter-plan:renderer']" in out
+        "activated ['jupyter-plan:bridge', 'jupyter-plan:cards', 'jupyter-plan:edit', "
+        "'jupyter-plan:plugin', 'jupyter-plan:renderer']" in out
     )
