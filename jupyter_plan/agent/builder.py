@@ -20,7 +20,7 @@ from jupyter_plan.agent.context import build_outline
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.loop import AgentLoop, Listener, LoopStopped, Outcome
 from jupyter_plan.agent.pages_context import build_pages, with_pages
-from jupyter_plan.agent.runs import live_client, open_transcript, policy_for, render
+from jupyter_plan.agent.runs import live_client, new_loop, open_transcript, render
 from jupyter_plan.agent.view import AgentView
 from jupyter_plan.bridge.base import EditableBridge
 from jupyter_plan.bridge.file import writes_at_safe_points
@@ -149,19 +149,7 @@ async def run_build(run: BuildRun) -> BuildOutcome:
             ),
         },
     ]
-    loop = AgentLoop(
-        client=session.client,
-        registry=build_tools(),
-        policy=run.policy or policy_for(run.resolved),
-        ctx=ctx,
-        model=settings.model or "replay",
-        api_base=settings.api_base,
-        messages=messages,
-        mode=mode,
-        interactive=run.interactive,
-        max_turns=settings.max_turns,
-        listener=run.listener,
-    )
+    loop = new_loop(run, session.client, build_tools(), ctx, messages, mode)
     plan = transition(plan, PlanStatus.BUILDING)
     store.save(plan)
     try:

@@ -21,9 +21,9 @@ from jupyter_plan.agent.client import ModelClient
 from jupyter_plan.agent.context import build_outline
 from jupyter_plan.agent.human import Human
 from jupyter_plan.agent.investigator import install
-from jupyter_plan.agent.loop import AgentLoop, Listener, Outcome
+from jupyter_plan.agent.loop import Listener, Outcome
 from jupyter_plan.agent.planner import PlanOutcome, PlanRun, run_plan
-from jupyter_plan.agent.runs import live_client, open_transcript, policy_for, render
+from jupyter_plan.agent.runs import live_client, new_loop, open_transcript, render
 from jupyter_plan.agent.view import AgentView
 from jupyter_plan.bridge.base import EditableBridge
 from jupyter_plan.bridge.file import writes_at_safe_points
@@ -106,19 +106,7 @@ async def run_agent(run: AgentRun) -> AgentOutcome:
         {"role": "system", "content": render("agent_system.md", mode=run.mode.value)},
         {"role": "user", "content": render("agent_user.md", task=run.task, outline=outline.text)},
     ]
-    loop = AgentLoop(
-        client=session.client,
-        registry=agent_tools(),
-        policy=run.policy or policy_for(run.resolved),
-        ctx=ctx,
-        model=settings.model or "replay",
-        api_base=settings.api_base,
-        messages=messages,
-        mode=run.mode,
-        interactive=run.interactive,
-        max_turns=settings.max_turns,
-        listener=run.listener,
-    )
+    loop = new_loop(run, session.client, agent_tools(), ctx, messages, run.mode)
     install(loop, settings.investigate_budget_tokens)
     with writes_at_safe_points(run.bridge, state):
         result = await loop.run()

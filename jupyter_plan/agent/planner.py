@@ -25,8 +25,8 @@ from jupyter_plan.agent.person_input import iterate_extras, take_edit
 from jupyter_plan.agent.runs import (
     RunSetupError,
     live_client,
+    new_loop,
     open_transcript,
-    policy_for,
     recorded_plan,
     render,
 )
@@ -154,20 +154,7 @@ async def run_plan(run: PlanRun) -> PlanOutcome:
         {"role": "system", "content": system},
         {"role": "user", "content": render("plan_user.md", task=run.task, outline=context)},
     ]
-    policy = run.policy or policy_for(run.resolved)
-    loop = AgentLoop(
-        client=session.client,
-        registry=plan_tools(),
-        policy=policy,
-        ctx=ctx,
-        model=settings.model or "replay",
-        api_base=settings.api_base,
-        messages=messages,
-        mode=Mode.PLAN,
-        interactive=run.interactive,
-        max_turns=settings.max_turns,
-        listener=run.listener,
-    )
+    loop = new_loop(run, session.client, plan_tools(), ctx, messages, Mode.PLAN)
     install(loop, settings.investigate_budget_tokens)  # when a policy lets it call investigate
     plan = keeping.start_plan(plan_id, run.task, settings.model, snapshot.path)
     if referenced:

@@ -7,12 +7,15 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import Any, Protocol
 
 from jupyter_plan.agent.client import ModelClient
 from jupyter_plan.agent.human import Human
+from jupyter_plan.agent.loop import AgentLoop, Listener
 from jupyter_plan.agent.replay import RecordingClient, RecordingHuman, ReplayClient, ReplayHuman
 from jupyter_plan.models import Plan
 from jupyter_plan.policy.engine import PolicyEngine
+from jupyter_plan.policy.types import Mode
 from jupyter_plan.record.keeping import LiveKeeping, ReplayKeeping
 from jupyter_plan.record.store import PlanStore
 from jupyter_plan.record.transcript import (
@@ -26,6 +29,7 @@ from jupyter_plan.record.transcript import (
     transcript_path,
 )
 from jupyter_plan.settings import ResolvedSettings
+from jupyter_plan.tools.base import ToolContext, ToolRegistry
 
 
 class RunSetupError(ValueError):
@@ -48,6 +52,40 @@ def policy_for(resolved: ResolvedSettings) -> PolicyEngine:
     from jupyter_plan.policy.from_settings import engine_from
 
     return engine_from(resolved)
+
+
+class LoopRun(Protocol):
+    """What a plan, build or agent run gives its loop."""
+
+    resolved: ResolvedSettings
+    policy: PolicyEngine | None
+    interactive: bool
+    listener: Listener | None
+
+
+def new_loop(
+    run: LoopRun,
+    client: ModelClient,
+    registry: ToolRegistry,
+    ctx: ToolContext,
+    messages: list[dict[str, Any]],
+    mode: Mode,
+) -> AgentLoop:
+    """The agent loop for ``run``: its settings' model, turns and policy (or the run's own)."""
+    settings = run.resolved.settings
+    return AgentLoop(
+        client=client,
+        registry=registry,
+        policy=run.policy or policy_for(run.resolved),
+        ctx=ctx,
+        model=settings.model or "replay",
+        api_base=settings.api_base,
+        messages=messages,
+        mode=mode,
+        interactive=run.interactive,
+        max_turns=settings.max_turns,
+        listener=run.listener,
+    )
 
 
 @dataclass
