@@ -84,8 +84,10 @@ def built_cells(path: Path) -> list[BuiltCell]:
 
 def recorded_built_cells(folder: Path, plan_id: str) -> list[BuiltCell]:
     """What the recording says the build of ``plan_id`` makes: each ``insert_cell`` call's
-    source and step, with the id its tool result named."""
-    path = folder / ".jupyter_plan" / "plans" / plan_id / "build.r1.json"
+    source and step, with the id its tool result named (the build of the approved revision:
+    ``build.rN.json``, N > 1 when the plan was iterated)."""
+    (path,) = (folder / ".jupyter_plan" / "plans" / plan_id).glob("build.r*.json")
+    revision = int(path.name.removeprefix("build.r").removesuffix(".json"))
     data = json.loads(path.read_text(encoding="utf-8"))
     calls: dict[str, dict[str, Any]] = {}
     made: list[BuiltCell] = []
@@ -97,7 +99,7 @@ def recorded_built_cells(folder: Path, plan_id: str) -> list[BuiltCell]:
                 args = calls.pop(message["tool_call_id"])
                 found = re.search(r"Inserted \w+ cell '([^']+)'", str(message.get("content")))
                 if found:
-                    tag = {"plan_id": plan_id, "revision": 1, "step_id": args["step_id"]}
+                    tag = {"plan_id": plan_id, "revision": revision, "step_id": args["step_id"]}
                     made.append((found.group(1), args["source"], tag))
         for call in entry["response"].get("tool_calls") or []:
             if call["name"] == "insert_cell":

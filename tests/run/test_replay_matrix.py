@@ -47,7 +47,11 @@ def _runners() -> dict[str, tuple[str, bool]]:
 
 
 RUNNERS = _runners()
-NOTEBOOKS = {QUICKSTART: ("", "plan"), "lab_revenue.ipynb": ("lab", "lab-plan")}
+NOTEBOOKS = {
+    QUICKSTART: ("", "plan"),
+    "lab_revenue.ipynb": ("lab", "lab-plan"),
+    "pages.ipynb": ("pages", "pages-plan"),  # a page, a hand edit and comments (issue 16)
+}
 
 
 def test_the_readme_names_every_runner() -> None:
