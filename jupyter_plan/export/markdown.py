@@ -21,6 +21,7 @@ from jupyter_plan.export.report import (
     BuiltCell,
     PlanReport,
     args_text,
+    comment_mark,
     decisions,
     reviews,
     run_usage,
@@ -165,6 +166,7 @@ def _plan(number: int, report: PlanReport, base: Path) -> list[str]:
             f"> **Note:** the plan file {lit(problem)}. This section comes from {source}.",
             "",
         ]
+    lines += _pages(report, base)
     lines += _revisions(view)
     lines += _questions(view)
     lines += _reviews(report, view)
@@ -179,11 +181,23 @@ def _revisions(view: PlanView) -> list[str]:
     if not view.revisions:
         return [*lines, "No revision was recorded.", ""]
     for revision in view.revisions:
-        lines += [f"#### Revision {revision.number} · {when(revision.created)}", ""]
+        mine = " · edited by you" if revision.author == "person" else ""
+        lines += [f"#### Revision {revision.number} · {when(revision.created)}{mine}", ""]
         if revision.feedback:
             lines += [f"Asked for by the feedback: {lit(revision.feedback)}", ""]
         lines += fenced(revision.markdown, "markdown")
     return lines
+
+
+def _pages(report: PlanReport, base: Path) -> list[str]:
+    """The pages the plan references (none: no section, as before pages existed)."""
+    if not report.pages:
+        return []
+    lines = ["### Pages", ""]
+    for page in report.pages:
+        title = lit(page.title) if page.title is not None else "the page is gone"
+        lines.append(f"- {code_span(page.name)}: {title} ({code_span(_rel(page.path, base))})")
+    return [*lines, ""]
 
 
 def _questions(view: PlanView) -> list[str]:
@@ -207,6 +221,15 @@ def _reviews(report: PlanReport, view: PlanView) -> list[str]:
             text += "**iterate**" if d.action == "iterate" else "**rejected**"
             text += f", feedback: {lit(d.feedback)}" if d.feedback else ""
         lines.append(text)
+        if d.edited is not None:  # the edit became the next revision, the person's
+            lines.append(f"  - edited by you: your hand edit is revision {event.revision + 1}")
+        for comment in d.comments:
+            mark = comment_mark(report.plan, event.revision, comment)
+            answer = "no answer recorded"
+            if mark is not None:
+                answer = "**addressed**" if mark.addressed else "**not addressed**"
+                answer += f": {lit(mark.note)}" if mark.note else ""
+            lines.append(f"  - comment on {lit(comment.anchor)}: {lit(comment.text)} → {answer}")
     if not events:
         if view.build_mode:
             lines.append(

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from jupyter_plan.agent.view import notebook_label
-from jupyter_plan.models import Plan, Usage
+from jupyter_plan.models import Comment, CommentMark, Plan, Usage
 from jupyter_plan.outputs import multiline
+from jupyter_plan.record.pages import PageError, PageStore
 from jupyter_plan.record.store import PlanStore, PlanStoreError, check_id
 from jupyter_plan.record.transcript import (
     ConfirmEvent,
@@ -142,6 +143,15 @@ class Run:
 
 
 @dataclass
+class PageRef:
+    """A page the plan references: its file, and its title (None: the page is gone)."""
+
+    name: str
+    path: Path
+    title: str | None
+
+
+@dataclass
 class PlanReport:
     id: str
     found: Found
@@ -151,6 +161,7 @@ class PlanReport:
     runs: list[Run]
     broken: list[str]
     audit: list[dict[str, Any]]
+    pages: list[PageRef] = field(default_factory=list)
 
 
 def collect(notebook_path: Path, env: Mapping[str, str] = os.environ) -> list[PlanReport]:
@@ -180,8 +191,36 @@ def collect(notebook_path: Path, env: Mapping[str, str] = os.environ) -> list[Pl
         runs, broken = _runs(resolved.plan_dir, plan_id)
         report = PlanReport(plan_id, entry, plan, store.path_of(plan_id), problem, runs, broken, [])
         report.audit = _audit_for(report, audit)
+        report.pages = _pages(resolved.pages_dir, plan, entry)
         reports.append(report)
     return reports
+
+
+def _pages(pages_dir: Path, plan: Plan | None, entry: Found) -> list[PageRef]:
+    """The pages the plan references (from the plan file, else the saved output)."""
+    saved = (entry.saved or {}).get("pages")
+    names = plan.pages if plan is not None else saved if isinstance(saved, list) else []
+    store = PageStore(pages_dir)
+    refs = []
+    for name in (n for n in names if isinstance(n, str)):
+        try:
+            page = store.read(name)
+            refs.append(PageRef(page.name, page.path, page.title))
+        except (PageError, OSError, UnicodeDecodeError):  # gone or unreadable: still named
+            refs.append(PageRef(name, pages_dir / f"{name}.md", None))
+    return refs
+
+
+def comment_mark(plan: Plan | None, revision: int, comment: Comment) -> CommentMark | None:
+    """The model's answer to ``comment`` (made on ``revision``): the first later revision
+    that marks it addressed or not; None when none does (yet)."""
+    for later in plan.revisions if plan is not None else []:
+        if later.number <= revision:
+            continue
+        for mark in later.marks:
+            if mark.anchor == comment.anchor and mark.text == comment.text:
+                return mark
+    return None
 
 
 def _runs(plan_dir: Path, plan_id: str) -> tuple[list[Run], list[str]]:
@@ -316,4 +355,4 @@ def run_usage(run: Run) -> Usage:
     return total
 
 
-__all__ = ["ExportError", "PlanReport", "collect", "decisions"]
+__all__ = ["ExportError", "PageRef", "PlanReport", "collect", "comment_mark", "decisions"]
