@@ -142,6 +142,8 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
     _notes(resolved.settings.model)
     human = session.human(task.strip().splitlines()[0][:60], args.approve, yes=False)
     review = _card(human)
+    if review is not None:  # the card offers Turn into a page past this size
+        review.suggest_after_chars = resolved.settings.pages.suggest_after_chars
     handle = placeholder("" if review is not None else "*Planning…*")  # the card says it
 
     async def run(executor: Any) -> Any:

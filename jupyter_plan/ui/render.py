@@ -373,8 +373,10 @@ def answers_text(answers: Iterable[Answer]) -> str:
 def decision_text(decision: ReviewDecision) -> str:
     if decision.action == "approve":
         return f"Approved — {BUILD_MODES[decision.build_mode or 'default']}"
-    if decision.action == "iterate":
-        return f"Iterating: {decision.feedback}"
+    if decision.action == "iterate":  # feedback, comments on parts, or both
+        n, on = len(decision.comments), ", ".join(c.anchor for c in decision.comments)
+        said = [decision.feedback or "", f"{n} comment{'s' * (n != 1)} on {on}" if n else ""]
+        return "Iterating: " + "; ".join(part for part in said if part)
     return f"Rejected: {decision.feedback}" if decision.feedback else "Rejected"
 
 

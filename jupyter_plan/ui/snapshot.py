@@ -43,6 +43,7 @@ def card_state(state: RunState, *, file: str | None = None) -> dict[str, Any]:
         "handed_over": state.handed_over,
         "action_labels": {a: phases.ACTION_LABELS[a] for a in state.actions},
         "confirm": sorted(phases.CONFIRM & set(state.actions)),
+        "suggest_after_chars": state.suggest_after_chars,  # None: the card's default
     }
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
-from traitlets import Bool, HasTraits, Instance, List, Unicode
+from traitlets import Bool, HasTraits, Instance, Int, List, Unicode
 
 from jupyter_plan.models import (
     Answer,
@@ -80,6 +80,9 @@ class RunState(HasTraits):
     handed_over = Bool(False, help="the cell's own output now shows the plan or summary")
     superseded = Bool(False, help="its cell ran again: a newer run replaces this one")
     drifted = Bool(False, help="it failed as a replay that drifted: re-plan live or keep")
+    suggest_after_chars = Int(
+        None, allow_none=True, help="pages.suggest_after_chars: a longer plan may become a page"
+    )
 
     def __init__(
         self,
@@ -346,9 +349,14 @@ class RunState(HasTraits):
                 self.phase = "undone"
 
     def sync_plan(self, plan: Plan) -> None:
-        """Another run changed this run's plan (a build ticked it off, an undo reset it)."""
+        """Another run changed this run's plan (a build ticked it off, an undo reset it), or
+        the person saved a hand edit of the plan under review: the card shows their revision
+        ("edited by you") at once, and the decision is then taken on it."""
         with self._lock:
-            if self.plan is not None and self.plan.id == plan.id and not self.live:
+            if self.plan is None or self.plan.id != plan.id:
+                return
+            reviewed = self.awaiting and self.phase == "awaiting_review"
+            if not self.live or (reviewed and plan.revision > self.plan.revision):
                 self.plan = plan
 
     def hand_over(self) -> None:

@@ -225,6 +225,8 @@ export interface ICardState extends IRunSummary {
   handed_over: boolean;
   action_labels: { [action: string]: string };
   confirm: RunAction[];
+  /** pages.suggest_after_chars: a plan longer than this is offered to become a page. */
+  suggest_after_chars?: number | null;
 }
 
 /** A protocol error: answered as `{type, message}` (plus `cell_id` for CellNotFound). */

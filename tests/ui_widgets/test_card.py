@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from jupyter_plan.agent.loop import LoopEvent
-from jupyter_plan.models import ApprovalRequest, PlanStatus
+from jupyter_plan.models import ApprovalRequest, PlanStatus, Revision
 from jupyter_plan.ui.card import MODULE, RunCard
 from jupyter_plan.ui.human import WidgetHuman
 from jupyter_plan.ui.state import RunState
@@ -92,3 +92,19 @@ async def test_questions_and_approvals_in_the_card_state() -> None:
     assert approval["language"] == "python"
     message(card, {"action": "allow", "scope": "build"})
     assert (await confirming).scope == "build"
+
+
+def test_the_card_sends_the_page_threshold_and_a_hand_edit_under_review() -> None:
+    run = RunState(title="Clean")
+    card = RunCard(run)
+    assert card.state["suggest_after_chars"] is None  # not told: the view's default
+    run.suggest_after_chars = 120  # pages.suggest_after_chars, set by %%plan
+    assert card.state["suggest_after_chars"] == 120
+    plan = large_plan()
+    run.present(plan)
+    assert card.state["plan"]["revision"] == 2 and "edited_by" not in card.state["plan"]
+    mine = Revision(number=3, markdown="# Clean, my way", author="person")
+    run.sync_plan(plan.model_copy(update={"revisions": [*plan.revisions, mine]}))
+    shown = card.state["plan"]
+    assert shown["revision"] == 3 and shown["edited_by"] == "person"
+    assert card.state["phase"] == "awaiting_review" and "iterate" in card.state["actions"]

@@ -14,6 +14,7 @@ from jupyter_plan.agent.loop import LoopEvent
 from jupyter_plan.models import (
     Answer,
     ApprovalRequest,
+    Comment,
     Confirmation,
     Plan,
     PlanStatus,
@@ -306,6 +307,18 @@ def test_approval_head_shows_tool_reason_rule_and_arguments() -> None:
         (ReviewDecision(action="approve", build_mode="auto_edit"), "Approved — auto-accept edits"),
         (ReviewDecision(action="approve", build_mode="default"), "Approved — review each edit"),
         (ReviewDecision(action="iterate", feedback="use parquet"), "Iterating: use parquet"),
+        (
+            ReviewDecision(action="iterate", comments=[Comment(anchor="S2", text="split it")]),
+            "Iterating: 1 comment on S2",
+        ),
+        (
+            ReviewDecision(
+                action="iterate",
+                feedback="shorter",
+                comments=[Comment(anchor="S1", text="a"), Comment(anchor="Risks", text="b")],
+            ),
+            "Iterating: shorter; 2 comments on S1, Risks",
+        ),
         (ReviewDecision(action="reject"), "Rejected"),
         (ReviewDecision(action="reject", feedback="wrong data"), "Rejected: wrong data"),
     ],

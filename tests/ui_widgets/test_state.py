@@ -9,7 +9,15 @@ import pytest
 
 from jupyter_plan.agent.client import ModelError
 from jupyter_plan.agent.loop import LoopEvent
-from jupyter_plan.models import Answer, ApprovalRequest, Option, Plan, PlanStatus, Question
+from jupyter_plan.models import (
+    Answer,
+    ApprovalRequest,
+    Option,
+    Plan,
+    PlanStatus,
+    Question,
+    Revision,
+)
 from jupyter_plan.ui.actions import ActionRefused
 from jupyter_plan.ui.outcome import Locked
 from jupyter_plan.ui.state import EMPTY_FEEDBACK, RunState
@@ -224,3 +232,29 @@ def test_unknown_options_are_named() -> None:
 
     with pytest.raises(ValueError, match=r"'H' has no option 'C' \(options: 'A', 'B'\)"):
         check_answers([question], [Answer(header="H", selected=["C"])])
+
+
+def test_a_hand_edit_saved_during_review_shows_on_the_card_at_once() -> None:
+    run = RunState()
+    under_review = large_plan()  # revision 2, awaiting review
+    run.present(under_review)
+    edited = under_review.model_copy(
+        update={
+            "revisions": [
+                *under_review.revisions,
+                Revision(number=3, markdown="# Mine", author="person"),
+            ]
+        }
+    )
+    run.sync_plan(edited)
+    assert run.plan is edited and run.awaiting and run.phase == "awaiting_review"
+    run.sync_plan(under_review)  # an older revision never replaces the one shown
+    assert run.plan is edited
+    run.act("iterate", feedback="go on from my edit")  # the decision is taken on it
+    assert run.phase == "working"
+    run.sync_plan(
+        under_review.model_copy(
+            update={"revisions": [*edited.revisions, Revision(number=4, markdown="# x")]}
+        )
+    )
+    assert run.plan is not None and run.plan.revision == 3  # the agent is at work: not now

@@ -15,7 +15,10 @@ export interface IComment {
 
 export const EDIT_EVENT = 'jupyter-plan:edit';
 export const TO_PAGE_EVENT = 'jupyter-plan:to-page';
-/** A plan this long is offered to be turned into a page (pages.suggest_after_chars). */
+/**
+ * A plan longer than this is offered to be turned into a page: pages.suggest_after_chars's
+ * default, used where the kernel did not send the setting (a saved card, an older kernel).
+ */
 export const LONG_PLAN_CHARS = 6000;
 
 /** The parts a comment can be anchored to: each step, then the plan's other sections. */
@@ -82,27 +85,46 @@ export function commentList(comments: { [anchor: string]: string }): IComment[] 
     .map(([anchor, text]) => ({ anchor, text: text.trim() }));
 }
 
-/** Each comment left on the revision before, and whether this revision addressed it. */
+/** What a mark says, and its class: the model's verdict on one comment. */
+function verdict(addressed: boolean | null): string {
+  return addressed === true ? 'addressed' : addressed === false ? 'not addressed' : 'not answered';
+}
+
+/**
+ * Each comment left on the revision before, and whether this revision addressed it (the
+ * model's own note beside it). Drawn next to the revision's diff, which shows what changed.
+ */
 export function CommentAnswers(props: { plan: IPlanJSON }): JSX.Element | null {
   const comments = props.plan.comments ?? [];
   if (!comments.length) {
     return null;
   }
+  const done = comments.filter(c => c.addressed === true).length;
   return (
-    <div className="jp-plan-comment-answers" aria-label="Your comments">
-      <div className="jp-plan-comment-answers-title">Your comments on the last revision</div>
+    <section className="jp-plan-comment-answers" aria-label="Your comments">
+      <h4 className="jp-plan-section-title">
+        Your comments: {done} of {comments.length} addressed
+      </h4>
       <ul>
         {comments.map(c => {
-          const how = c.addressed === true ? 'addressed' : c.addressed === false ? 'not addressed' : 'not answered';
+          const how = verdict(c.addressed);
           return (
-            <li key={c.anchor} className={`jp-plan-comment-answer jp-plan-comment-${how.replace(' ', '-')}`}>
-              <strong>{c.anchor}</strong>: {c.text} — <em>{how}</em>
-              {c.note ? ` (${c.note})` : ''}
+            <li
+              key={c.anchor}
+              className={`jp-plan-comment-answer jp-plan-comment-${how.replace(' ', '-')}`}
+              data-anchor={c.anchor}
+            >
+              <div className="jp-plan-comment-head">
+                <span className="jp-plan-chip">{c.anchor}</span>
+                <span className="jp-plan-comment-mark">{how}</span>
+              </div>
+              <div className="jp-plan-comment-said">“{c.text}”</div>
+              {c.note && <div className="jp-plan-comment-note">{c.note}</div>}
             </li>
           );
         })}
       </ul>
-    </div>
+    </section>
   );
 }
 
@@ -111,10 +133,17 @@ function raise(from: HTMLElement, name: string, planId: string): void {
   from.dispatchEvent(new CustomEvent(name, { bubbles: true, detail: { planId } }));
 }
 
-/** "edited by you", Edit, and Turn into a page (on a long plan). */
-export function PersonBar(props: { plan: IPlanJSON; always?: boolean }): JSX.Element {
+/**
+ * "edited by you", Edit, and Turn into a page: on a plan longer than `suggestAfter`
+ * characters (the setting pages.suggest_after_chars, sent with the card's state), or always.
+ */
+export function PersonBar(props: {
+  plan: IPlanJSON;
+  always?: boolean;
+  suggestAfter?: number | null;
+}): JSX.Element {
   const { plan } = props;
-  const long = (plan.markdown ?? '').length > LONG_PLAN_CHARS;
+  const long = (plan.markdown ?? '').length > (props.suggestAfter || LONG_PLAN_CHARS);
   return (
     <div className="jp-plan-person-bar">
       {plan.edited_by === 'person' && <span className="jp-plan-edited">edited by you</span>}

@@ -8,6 +8,7 @@
  */
 import * as React from 'react';
 import { IPlanJSON, IPlanStep } from '../protocol';
+import { CommentAnswers } from './comments';
 import { DiffRows } from './diffview';
 import { counts, lineDiff } from './diff';
 import { Inline } from './inline';
@@ -159,7 +160,11 @@ function Section(props: { section: IPlanSection; plan: IPlanJSON }): JSX.Element
 export function PlanDocument(props: { plan: IPlanJSON; diffOpen?: boolean }): JSX.Element {
   const { plan } = props;
   const parts = splitPlan(plan.markdown ?? '');
-  let sections = inReadingOrder(parts.sections);
+  const answered = (plan.comments ?? []).length > 0;
+  // the model's `## Comments` section is drawn as the marks beside the diff, not twice
+  let sections = inReadingOrder(parts.sections).filter(
+    s => !(answered && /^comments$/i.test(s.heading.trim()))
+  );
   if (!sections.some(s => s.kind === 'steps') && plan.steps.length) {
     sections = [...sections, { heading: 'Steps', kind: 'steps', body: '' }];
   }
@@ -183,7 +188,12 @@ export function PlanDocument(props: { plan: IPlanJSON; diffOpen?: boolean }): JS
           </ul>
         </section>
       )}
-      {plan.previous && <RevisionDiff plan={plan} open={props.diffOpen !== false} />}
+      {(plan.previous || answered) && (
+        <div className="jp-plan-revision-review">
+          <CommentAnswers plan={plan} />
+          <RevisionDiff plan={plan} open={props.diffOpen !== false} />
+        </div>
+      )}
     </div>
   );
 }

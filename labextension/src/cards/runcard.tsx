@@ -7,7 +7,7 @@ import * as React from 'react';
 import { ICardState, RunAction } from '../protocol';
 import { ActionBar } from './actions';
 import { ApprovalCard } from './approval';
-import { CommentAnswers, CommentBoxes, PersonBar, commentList, countComments } from './comments';
+import { CommentBoxes, PersonBar, commentList, countComments } from './comments';
 import { ErrorNotice } from './error';
 import { PlanSwitchCard, isPlanSwitch } from './planswitch';
 import { PlanDocument, PlanHeader, StatusPill, StepList, stepsDone } from './plan';
@@ -98,8 +98,9 @@ export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.E
           onAnswer={(action, args) => onAction(action, args)}
         />
       )}
-      {body && plan && state.kind === 'plan' && <PersonBar plan={plan} />}
-      {body && plan && state.kind === 'plan' && <CommentAnswers plan={plan} />}
+      {body && plan && state.kind === 'plan' && (
+        <PersonBar plan={plan} suggestAfter={state.suggest_after_chars} />
+      )}
       {body && plan && state.kind === 'plan' && <PlanDocument plan={plan} />}
       {body && plan && reviewing && (
         <CommentBoxes

@@ -22,6 +22,11 @@ class SaveStatus extends ReactWidget {
   text = '';
   kind: 'ok' | 'error' | '' = '';
 
+  constructor() {
+    super();
+    this.addClass('jp-plan-edit-status-line'); // its CSS height is what the header lays out
+  }
+
   say(text: string, kind: 'ok' | 'error' | ''): void {
     this.text = text;
     this.kind = kind;
@@ -99,6 +104,13 @@ export async function openKernelFile(
         kind === 'plan' ? { plan_id: id, text } : { name: id, text }
       )) as JSONObject;
       const [said, how] = describeSave(kind, answer);
+      if (kind === 'plan' && how === 'ok' && typeof answer.revision === 'number') {
+        // the kernel rewrote the front matter (revision N+1, author): show the file as kept
+        const kept = (await bridge.request('plan_file_read', { plan_id: id })) as JSONObject;
+        if (typeof kept.text === 'string' && model.sharedModel.getSource() === text) {
+          model.sharedModel.setSource(kept.text);
+        }
+      }
       status.say(said, how);
       if (typeof answer.line === 'number') {
         content.editor.setCursorPosition({ line: answer.line - 1, column: 0 });
