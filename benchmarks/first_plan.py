@@ -24,6 +24,10 @@ load, had not finished within the 5 s), live with ``warm_up: false`` 3,675 ms, h
 ``%load_ext`` -1.3%, during the warm-up with its pause -24% (noise: the pause makes it
 ~0%, a single quieter run gave +1.8%), a plain import thread +49% (+69% in that run).
 
+Re-measured later (load from other work; nothing on these paths changed): (a) live with the
+warm-up 162 ms (135-12,097), ``warm_up: false`` 4,545 ms, headless 5,202 ms (4,015-5,730);
+(b) +8.2% right after ``%load_ext``, -8.0% with the pause, +8.5% without it.
+
 Every kernel is fresh (its own process), so each first plan pays what a person's first plan
 pays; bytecode caches are warm (a first run warms them).
 """

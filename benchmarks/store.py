@@ -12,14 +12,28 @@ to write, each file fsynced).
 Figures, medians over ``--runs``, request to reply as this process sees it:
 - ``%plan list``: the execute request's round trip (the first one in the kernel reads the
   index file, ``first list``; the others only stat the plan files).
-- push: a panel's comm open (what the lab extension sends) to its whole ``state`` event, the
-  first in the kernel (``first push``: every plan read once) and later ones.
+- push: a panel's comm open (as the lab extension sends it, announcing ``plans_delta``) to
+  its ``state`` event, the first in the kernel (``first push``) and later ones. That state
+  holds the newest 50 plans (``notebook/sidebar_push.py``); ``all plans``: from the comm
+  open until the last ``plans`` page, when the panel holds every plan (first push).
+- ``full state``: the same for a panel without ``plans_delta`` (an older extension), which
+  gets every plan in its first ``state`` (later pushes in the kernel).
 - execute during push: ``1 + 1`` sent right after the comm open; its round trip, and
   whether its reply came before the ``state`` event (the kernel stayed responsive).
 - delta: a panel announcing ``plans_delta``; this process (a second kernel, as it were)
   saves one plan, then ``%plan mode auto_edit`` makes the kernel push: from that request to
   the ``plans`` event holding the one changed plan (what every push after the first costs).
 - ``PlanStore.list()`` in this process, for scale (no kernel, no messaging): the old way.
+
+Measured on the 2-core machine (shared with other work; medians of 3) at 10 / 1,000 / 5,000
+plans. Before paging, the first push sent every plan: 77 / 251 / 1,094 ms (1,281 ms in an
+earlier session; profiled at 5,000: reading each plan's revisions and validating it 0.8 s,
+its JSON 0.4 s, 13.5 MB serialised 0.2 s, part of it on the kernel's loop). Now (ranges of
+two runs, three at 5,000): first push 46-63 / 55-88 / 102-141 ms, later pushes 9-13 / 16-29
+/ 66-83 ms, all plans loaded 46-63 / 225-314 / 1,503-1,838 ms (pages computed in the
+worker, an execute request answered meanwhile: ``1+1`` 8-27 ms), a full state (no
+``plans_delta``) 5-6 / 42-67 / 238-287 ms, ``%plan list`` 8-11 / 15-25 / 59-83 ms (before
+12 / 17 / 55 ms).
 """
 
 from __future__ import annotations
@@ -105,6 +119,7 @@ def measure(project: Path, base: Path, runs: int) -> dict[str, float]:
     """Medians (seconds) of each figure for the store in ``project``; "answered" is the share
     of runs in which the execute reply came before the push."""
     lists, pushes, executes, answered, in_process, deltas = [], [], [], [], [], []
+    loaded, full = [], []
     plan_dir = project / ".jupyter_plan" / "plans"
     for _ in range(runs):
         started = time.perf_counter()
@@ -114,16 +129,21 @@ def measure(project: Path, base: Path, runs: int) -> dict[str, float]:
         kernel.run("%load_ext jupyter_plan")
         for _ in range(runs + 1):
             lists.append(kernel.run("%plan list").elapsed)
-            comm_id, opened = kernel.open_panel(NOTEBOOK)
+            comm_id, opened = _open_delta_panel(kernel)
             probe = kernel.send("1 + 1")
             state = kernel.event(comm_id, "state")
             reply = kernel.wait(probe)
             pushes.append(state.at - opened)
+            loaded.append(_loaded(kernel, comm_id, state) - opened)
             executes.append(reply.elapsed)
             answered.append(1.0 if reply.replied_at < state.at else 0.0)
             kernel.close_panel(comm_id)
-        comm_id = _open_delta_panel(kernel)
-        kernel.event(comm_id, "state")
+        for _ in range(runs):
+            comm_id, opened = kernel.open_panel(NOTEBOOK)  # no plans_delta: every plan at once
+            full.append(kernel.event(comm_id, "state").at - opened)
+            kernel.close_panel(comm_id)
+        comm_id, _ = _open_delta_panel(kernel)
+        _loaded(kernel, comm_id, kernel.event(comm_id, "state"))
         victim = PlanStore(plan_dir).scan()[0].plan
         assert victim is not None
         for run in range(runs):
@@ -138,6 +158,8 @@ def measure(project: Path, base: Path, runs: int) -> dict[str, float]:
         "list": statistics.median(lists[1:]),
         "first_push": pushes[0],
         "push": statistics.median(pushes[1:]),
+        "loaded": loaded[0],
+        "full": statistics.median(full),
         "execute": statistics.median(executes),
         "answered": statistics.mean(answered),
         "delta": statistics.median(deltas),
@@ -145,15 +167,28 @@ def measure(project: Path, base: Path, runs: int) -> dict[str, float]:
     }
 
 
-def _open_delta_panel(kernel: LocalKernel) -> str:
-    """A panel whose sidebar applies ``plans`` events (the ``plans_delta`` capability)."""
+def _open_delta_panel(kernel: LocalKernel) -> tuple[str, float]:
+    """A panel whose sidebar applies ``plans`` events (the ``plans_delta`` capability), as
+    the lab extension opens it: ``(comm_id, sent at)``."""
     comm_id = uuid.uuid4().hex
     data = {"path": NOTEBOOK, "notebook_id": comm_id, "protocol": 1,
             "capabilities": ["edit", "run", "checkpoint", "plans_delta"]}  # fmt: skip
     content = {"comm_id": comm_id, "target_name": "jupyter_plan", "data": data}
     kc = kernel._kc  # the driver's client: the same channel open_panel uses
-    kc.shell_channel.send(kc.session.msg("comm_open", content))
-    return comm_id
+    msg = kc.session.msg("comm_open", content)
+    at = time.perf_counter()
+    kc.shell_channel.send(msg)
+    return comm_id, at
+
+
+def _loaded(kernel: LocalKernel, comm_id: str, state: CommEvent) -> float:
+    """When the panel held every plan: the last ``plans`` page after a partial ``state``."""
+    at, loading = state.at, state.data["args"].get("loading", 0)
+    while loading:
+        event = kernel.event(comm_id, "plans")
+        kernel.events.remove(event)
+        at, loading = event.at, event.data["args"].get("loading", 0)
+    return at
 
 
 def _delta(kernel: LocalKernel, comm_id: str, goal: str) -> CommEvent:
@@ -183,9 +218,10 @@ def main() -> None:
         for count in sizes:
             project = project_for(root, count)
             rows.append((count, measure(project, base, args.runs)))
-    names = ["%plan list", "first list", "push", "first push", "delta push",
-             "1+1 in push", "store.list()"]  # fmt: skip
-    keys = ["list", "first_list", "push", "first_push", "delta", "execute", "in_process"]
+    names = ["%plan list", "first list", "push", "first push", "all plans", "full state",
+             "delta push", "1+1 in push", "store.list()"]  # fmt: skip
+    keys = ["list", "first_list", "push", "first_push", "loaded", "full", "delta", "execute",
+            "in_process"]  # fmt: skip
     print(f"{'plans':>6} " + " ".join(f"{n:>12}" for n in names) + "  answered first")
     for count, m in rows:
         figures = " ".join(f"{m[k] * 1000:>9.0f} ms" for k in keys)

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from jupyter_plan.bridge.execute import Executor
 from jupyter_plan.bridge.file import built_cell_id, load_notebook, snapshot_from_nbformat
 from jupyter_plan.bridge.memory import MemoryBridge, insert_index
+from jupyter_plan.bridge.notebook_file import joined_output
 from jupyter_plan.models import Cell, NewCell, NotebookSnapshot
 
 CELLS_MIME = "application/vnd.jupyter-plan.cells+json"
@@ -117,7 +118,7 @@ def read_snapshot(path: Path) -> NotebookSnapshot:
                 id=c["id"],
                 cell_type=c["cell_type"],
                 source=_text(c.get("source", "")),
-                outputs=list(c.get("outputs", [])),
+                outputs=[joined_output(o) for o in c.get("outputs", [])],
                 execution_count=c.get("execution_count"),
                 metadata=dict(c.get("metadata", {})),
             )

@@ -169,9 +169,12 @@ class FileBridge:
         """Keep edits in memory (True) until :meth:`flush`; see :func:`writes_at_safe_points`."""
         self._held = held
 
-    def flush(self) -> None:
-        """Write the edits kept in memory, atomically (nothing to write: nothing done)."""
-        self._file.save()
+    def flush(self, *, step: bool = False) -> None:
+        """Write the edits kept in memory, atomically (nothing to write: nothing done); at a
+        ``step``'s end only when a write is due (``NotebookFile.due``: at most 1/10 of a
+        build's time goes to rewriting a big notebook)."""
+        if not step or self._file.due():
+            self._file.save()
 
     @staticmethod
     def _ids(nb: Any) -> list[str]:
@@ -291,8 +294,9 @@ class FileBridge:
 @contextlib.contextmanager
 def writes_at_safe_points(bridge: object, build: Any) -> Iterator[None]:
     """Inside the block, a file bridge keeps a build's edits in memory and writes them at
-    the safe points: each ``build.on_step`` call (a step ticked off), and on leaving the
-    block — at the end, on an error, on an interrupt (a cancellation, ``KeyboardInterrupt``).
+    the safe points: each ``build.on_step`` call (a step ticked off) when a write is due,
+    and on leaving the block — at the end, on an error, on an interrupt (a cancellation,
+    ``KeyboardInterrupt``).
     Any other bridge (JupyterLab's comm, a runner's copy) is left as it is."""
     hold = getattr(bridge, "hold_writes", None)
     flush = getattr(bridge, "flush", None)
@@ -302,7 +306,7 @@ def writes_at_safe_points(bridge: object, build: Any) -> Iterator[None]:
     ticked = build.on_step
 
     def on_step(step: Any) -> None:
-        flush()
+        flush(step=True)
         if ticked is not None:
             ticked(step)
 

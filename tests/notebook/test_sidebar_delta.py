@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_plan.notebook import sidebar_push
 from jupyter_plan.record import index as indexing
 from jupyter_plan.record.store import PlanStore
 from jupyter_plan.testing.frontend import SimulatedFrontend
@@ -79,3 +80,32 @@ async def test_the_store_is_read_while_the_loop_runs_other_work(
     release.set()
     await _settled()
     assert [p["id"] for p in panel.states()[-1]["plans"]] == ["a"]
+
+
+async def test_a_delta_panel_gets_the_newest_plans_first_then_the_rest_in_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sidebar_push, "FIRST_PAGE", 2)
+    monkeypatch.setattr(sidebar_push, "PAGE", 2)
+    panel = _panel(tmp_path, "plans_delta")
+    for name in "abcde":
+        approved_plan(panel.plan_dir, name, PLAN_MD)
+    newest = [o.id for o in indexing.index_of(panel.plan_dir).outlines()]
+    panel.connection.open()
+    await _settled()
+
+    state, *pages = [e["args"] for e in panel.frontend.events if e["op"] in ("state", "plans")]
+    assert sorted(p["id"] for p in state["plans"]) == sorted(newest[:2])
+    assert state["loading"] == 3
+    assert [sorted(p["id"] for p in page["changed"]) for page in pages] == [
+        sorted(newest[2:4]),
+        sorted(newest[4:]),
+    ]
+    assert [page["loading"] for page in pages] == [1, 0]
+    assert all(page["removed"] == [] for page in pages)
+
+    (panel.plan_dir / f"{newest[0]}.md").unlink()  # after the pages, deltas as before
+    panel.sidebar.changed()
+    await _settled()
+    last = panel.frontend.events[-1]["args"]
+    assert last["removed"] == [newest[0]] and last["changed"] == [] and "loading" not in last

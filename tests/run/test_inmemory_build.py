@@ -65,6 +65,24 @@ async def test_edits_wait_for_the_steps_end(path: Path) -> None:
     assert build.ticked == ["S1"]  # the build's own callback still runs
 
 
+async def test_a_steps_end_skips_a_write_that_would_cost_more_than_its_share(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stand-ins for a 25 MB notebook: every write counts as costly and long ago is never.
+    monkeypatch.setattr(notebook_file, "CHEAP", 0.0)
+    monkeypatch.setattr(notebook_file, "SHARE", 1e9)
+    bridge, build = FileBridge(path), Build()
+    with writes_at_safe_points(bridge, build):
+        await bridge.insert_cells([NewCell(source="c = 3")])
+        build.on_step("S1")  # no write yet: the first is always due
+        assert cell_sources(path)[-1] == "c = 3"
+        await bridge.insert_cells([NewCell(source="d = 4")])
+        build.on_step("S2")  # the last write was just now: not due
+        assert cell_sources(path)[-1] == "c = 3"
+    assert cell_sources(path)[-2:] == ["c = 3", "d = 4"]  # the build's end always writes
+    assert build.ticked == ["S1", "S2"]
+
+
 def cell_ids(path: Path) -> list[str]:
     return [c["id"] for c in json.loads(path.read_text())["cells"]]
 
