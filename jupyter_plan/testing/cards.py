@@ -37,10 +37,21 @@ def wait_phase(card: Any, phase: str, timeout: float = 60_000) -> None:
     expect(card).to_have_attribute("data-phase", phase, timeout=timeout)
 
 
+def wait_revision(card: Any, revision: int, timeout: float = 60_000) -> None:
+    """Wait until ``card`` awaits review of ``revision``: after Iterate the card may still
+    show the old revision's phase until the kernel has taken the feedback."""
+    from playwright.sync_api import expect
+
+    meta = card.locator(".jp-plan-card-meta")
+    expect(meta).to_contain_text(f"revision {revision}", timeout=timeout)
+    wait_phase(card, "awaiting_review", timeout)
+
+
 def buttons(scope: Any) -> list[str]:
-    """The labels of the enabled buttons in ``scope``'s action bar."""
+    """The labels of the enabled buttons in ``scope``'s action bar (their text content:
+    ``innerText`` is empty for a cell the notebook has scrolled out of rendering)."""
     found = scope.locator(".jp-plan-actionbar .jp-plan-actions button:enabled")
-    return [str(t).strip() for t in found.all_inner_texts()]
+    return [str(t).strip() for t in found.all_text_contents()]
 
 
 def act(scope: Any, action: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_plan.testing.cards import act, buttons, run_card, wait_phase
+from jupyter_plan.testing.cards import act, buttons, run_card, wait_phase, wait_revision
 from jupyter_plan.testing.fake_server import text, tool_call
 from jupyter_plan.testing.lab import LabPage, SwappableResponder
 from jupyter_plan.testing.plans import approved_plan
@@ -98,7 +98,7 @@ def test_the_review_shows_the_whole_plan_and_what_iterate_changed(
     act(card, "iterate")
     card.locator("textarea.jp-plan-feedback-text").fill("the data is tidy")
     card.locator("button.jp-plan-feedback-send").click()
-    wait_phase(card, "awaiting_review")
+    wait_revision(card, 2)
     diff = card.locator(".jp-plan-revision-diff")
     assert "Changes since revision 1" in diff.locator("summary").inner_text()
     assert (

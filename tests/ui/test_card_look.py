@@ -27,6 +27,7 @@ from jupyter_plan.testing.cards import (
     run_card,
     set_theme,
     wait_phase,
+    wait_revision,
 )
 from jupyter_plan.testing.fake_server import text, tool_call
 from jupyter_plan.testing.lab import LabPage, SwappableResponder
@@ -147,7 +148,7 @@ def test_journey(
         act(card, "iterate")
         card.locator("textarea.jp-plan-feedback-text").fill("the data is tidy")
         card.locator("button.jp-plan-feedback-send").click()
-        wait_phase(card, "awaiting_review")
+        wait_revision(card, 2)
         card.locator(".jp-plan-revision-diff").wait_for()
         check.state("iterated", card.locator(".jp-plan-revision-diff"))
         act(card, "approve_default")

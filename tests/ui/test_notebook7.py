@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from jupyter_plan.testing.cards import act, answer_dialog, buttons, run_card, wait_phase
+from jupyter_plan.testing.cards import (
+    act,
+    answer_dialog,
+    buttons,
+    run_card,
+    wait_phase,
+    wait_revision,
+)
 from jupyter_plan.testing.fake_server import FakeModelServer
 from jupyter_plan.testing.lab import UI_TIMEOUT_MS, LabServer, SwappableResponder
 from jupyter_plan.testing.lab_server import model_env, stop_process, write_notebook
@@ -79,7 +86,7 @@ def test_journey_in_notebook7(
         act(card, "iterate")
         card.locator("textarea.jp-plan-feedback-text").fill("the data is tidy")
         card.locator("button.jp-plan-feedback-send").click()
-        wait_phase(card, "awaiting_review")
+        wait_revision(card, 2)
         item = nb.plan_item("nb7_plan")
         act(item, "approve_default")  # approved in the Plans panel
         wait_phase(card, "approved")

@@ -56,7 +56,9 @@ def test_plan_mode_refuses_edits_and_shows_it(lab: LabPage, fake_model: Swappabl
     assert before[-1] == ""  # Shift+Enter left an empty cell: the %%plan goes there
     task = "%%plan --id plan_mode_edit\nDelete the data folder and clear the notebook"
     cell = lab.run_cell(task)
-    answer = cell.locator(".jp-OutputArea-output", has_text="I could not change the notebook")
+    # The answer may sit in a nested output area (the card's own Output widget): take the
+    # innermost, which is last in document order.
+    answer = cell.locator(".jp-OutputArea-output", has_text="I could not change the notebook").last
     answer.wait_for(state="visible")
     lab.wait_idle()
 
