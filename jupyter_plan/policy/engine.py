@@ -23,7 +23,6 @@ itself the next run.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -223,7 +222,7 @@ class PolicyEngine:
             at_boundary = bool(boundary) and not may_open_plan_boundary(rule)
             if at_boundary or not native:
                 if rule.decision is Decision.DENY:  # only a wider wildcard: deny may decide
-                    return Hit(Decision.DENY, rule, _reason(rule), (Stricter.WILDCARDS,))
+                    return Hit(Decision.DENY, rule, rule.reason, (Stricter.WILDCARDS,))
                 if rule.decision is Decision.ASK_USER and floor is None:
                     floor = (rule, at_boundary)
                 continue
@@ -231,7 +230,7 @@ class PolicyEngine:
             nxt = found[index + 1][0] if index + 1 < len(found) else None
             if nxt is not None and nxt.priority == rule.priority and nxt.tier is rule.tier:
                 stricter = self._equal_priority(found, index, rule, server, call, args, canonical)
-            why = boundary if boundary and rule.tier is Tier.BUILTIN else _reason(rule)
+            why = boundary if boundary and rule.tier is Tier.BUILTIN else rule.reason
             hit = Hit(rule.decision, rule, why, stricter)
             if floor is not None and rule.decision is Decision.ALLOW:
                 hit = _raised(floor, rule)
@@ -339,7 +338,7 @@ def _raised(floor: tuple[Rule, bool], allowed_by: Rule | None) -> Hit:
     rule, at_boundary = floor
     by = f" (not the allow of {allowed_by.location})" if allowed_by else ""
     return Hit(
-        Decision.ASK_USER, rule, _reason(rule) + by, () if at_boundary else (Stricter.WILDCARDS,)
+        Decision.ASK_USER, rule, rule.reason + by, () if at_boundary else (Stricter.WILDCARDS,)
     )
 
 
@@ -386,11 +385,3 @@ def _under(path: str, folder: str) -> bool:
         return os.path.commonpath([path, folder]) == folder
     except ValueError:  # different drives on Windows
         return False
-
-
-@functools.cache  # rules are immutable and hashed by identity
-def _reason(rule: Rule) -> str:
-    if rule.decision is Decision.DENY and rule.deny_message:
-        return rule.deny_message
-    label = f" {rule.name!r}" if rule.name else ""
-    return f"{rule.decision.value} by {rule.tier.label} rule{label} at {rule.location}"

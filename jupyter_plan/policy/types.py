@@ -107,14 +107,19 @@ def canonical_args(args: Mapping[str, Any]) -> str:
     by NUL characters (``{\0"a":1\0,\0"b":2\0}``), so a pattern can anchor on one argument
     (``\x00"file_path":"[^"]*\.md"\x00``) and a value can never forge a frame (a NUL inside a
     value is escaped as ``\u0000``)."""
-    keys = list(args)
-    if set(map(type, keys)) <= {str} and "".join(keys).isascii():  # the usual case, faster
-        keys.sort()  # ASCII: code points sort as UTF-16 units do
+    try:  # the usual case, on a hot path: ASCII string keys (join refuses any other key)
+        usual = "".join(args).isascii()
+    except TypeError:
+        usual = False
+    if usual:
         pairs = []
-        for key in keys:
+        for key in sorted(args):  # ASCII: code points sort as UTF-16 units do
             value = args[key]
             if type(value) is str:
-                pairs.append(f"\0{encode_basestring(key)}:{_js_string(value)}\0")
+                out = encode_basestring(value)  # _js_string, inlined
+                if not out.isascii() and _SURROGATE.search(out):
+                    out = _js_string(value)
+                pairs.append(f"\0{encode_basestring(key)}:{out}\0")
             elif not callable(value):
                 pairs.append(f"\0{encode_basestring(key)}:{_js_value(value)}\0")
         return "{" + ",".join(pairs) + "}"
@@ -235,6 +240,16 @@ class Rule:
     tool_annotations: Mapping[str, Any] = field(default_factory=dict)
     name: str | None = None
     order: int = 0  # position in load order: Gemini CLI's tie-break at equal priority
+    #: What a decision by this rule says; made once here, not on every decision.
+    reason: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.decision is Decision.DENY and self.deny_message:
+            reason = self.deny_message
+        else:
+            label = f" {self.name!r}" if self.name else ""
+            reason = f"{self.decision.value} by {self.tier.label} rule{label} at {self.location}"
+        object.__setattr__(self, "reason", reason)
 
     @property
     def location(self) -> str:
