@@ -165,6 +165,7 @@ export class PlansModel {
   private _defaultMode: KernelMode = null;
   private _modeRequests = 0;
   private _pending: string | null = null;
+  private _loading = 0;
   private _connection: ConnectionState = { kind: 'disconnected' };
   private _changed = new Signal<this, void>(this);
   private _modeChanged = new Signal<this, KernelMode>(this);
@@ -213,6 +214,11 @@ export class PlansModel {
     return this._defaultMode;
   }
 
+  /** How many older plans the kernel is still sending (a big store comes in pages). */
+  get loading(): number {
+    return this._loading;
+  }
+
   /** The id of the plan waiting for approval, if any. */
   get pendingApproval(): string | null {
     return this._pending;
@@ -253,7 +259,8 @@ export class PlansModel {
     }
   }
 
-  /** A kernel `state` event: `{plans?, mode?, pending_approval?}`; unknown fields ignored. */
+  /** A kernel `state` event: `{plans?, mode?, pending_approval?, loading?}`; unknown fields
+   * ignored. */
   applyState(args: JSONObject): void {
     if (Array.isArray(args.plans)) {
       const plans: unknown[] = args.plans;
@@ -274,6 +281,10 @@ export class PlansModel {
     if ('pending_approval' in args) {
       const pending = args.pending_approval;
       this._pending = typeof pending === 'string' ? pending : null;
+    }
+    if ('loading' in args) {
+      const loading = args.loading;
+      this._loading = typeof loading === 'number' && loading > 0 ? loading : 0;
     }
     this._changed.emit();
   }
@@ -306,6 +317,7 @@ export class PlansModel {
   clearLive(): void {
     this._live.clear();
     this._pending = null;
+    this._loading = 0;
     this.mode = null; // a new kernel starts with no mode set
     this._defaultMode = null;
     this._changed.emit();

@@ -272,6 +272,11 @@ export class PlansSidebar extends ReactWidget {
             {this._error}
           </div>
         )}
+        {model.loading > 0 && (
+          <div className="jp-plan-empty jp-plan-loading" role="status">
+            Loading {model.loading.toLocaleString('en-US')} older plans…
+          </div>
+        )}
         {plans.length === 0 ? (
           <div className="jp-plan-empty">No plans yet: run a %%plan cell.</div>
         ) : (
