@@ -15,10 +15,7 @@ conversation here, never the transcripts by hand. The notebook is a project of i
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,13 @@ from jupyter_plan.testing.lab import (
     launch_browser,
     start_lab_server,
     stop_process,
+)
+from jupyter_plan.testing.recording import (
+    Script,
+    built_step,
+    live_settings,
+    submitted_plan,
+    target_folder,
 )
 from jupyter_plan.testing.replays import (
     BUILT_JS,
@@ -68,43 +72,14 @@ by_product = orders.groupby("product")["revenue"].sum().sort_values(ascending=Fa
 by_product.round(2)"""
 
 
-def _plan_file(body: dict[str, Any]) -> str:
-    """The plan document the system prompt names (``only `<id>.md```)."""
-    system = str(body["messages"][0]["content"])
-    found = re.search(r"only `([^`]+\.md)`", system)
-    assert found, "the system prompt names no plan file"
-    return found.group(1)
-
-
-def _inserted(body: dict[str, Any]) -> str:
-    last = next(m for m in reversed(body["messages"]) if m["role"] == "tool")
-    found = re.search(r"cell '([^']+)'", str(last["content"]))
-    assert found, last
-    return found.group(1)
-
-
 def conversation() -> list[Any]:
     """The model's side: look, write the plan, submit it; then insert, run, tick off."""
     return [
         tool_call("inspect_variable", {"name": "orders", "rows": 5}),
-        lambda body: tool_call("write_file", {"file_path": _plan_file(body), "content": PLAN}),
-        lambda body: tool_call("exit_plan_mode", {"plan_filename": _plan_file(body)}),
-        tool_call("insert_cell", {"source": TABLE, "step_id": "S1"}),
-        lambda body: tool_call("run_cell", {"cell_id": _inserted(body)}),
-        tool_call("update_step", {"step_id": "S1", "status": "done", "note": "3 products"}),
+        *submitted_plan(PLAN),
+        *built_step("S1", TABLE, "3 products"),
         text("Done: `by_product` holds the revenue by product, largest first."),
     ]
-
-
-class _Script:
-    def __init__(self, turns: list[Any]) -> None:
-        self.turns = turns
-
-    def __call__(self, body: dict[str, Any]) -> Any:
-        if not self.turns:
-            return None
-        turn = self.turns.pop(0)
-        return turn(body) if callable(turn) else turn
 
 
 def _forget(folder: Path) -> None:
@@ -150,7 +125,7 @@ def record(folder: Path = HERE) -> None:
     lab = folder / "lab"
     settings = lab / ".jupyter_plan" / "settings.json"
     _forget(lab)
-    script = _Script(conversation())
+    script = Script(conversation())
     with FakeModelServer(script) as model, tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         env = offline_env(base / "home")
@@ -161,9 +136,8 @@ def record(folder: Path = HERE) -> None:
         try:
             project = server.root_dir
             shutil.copytree(folder, project, dirs_exist_ok=True, ignore=_ignored)
-            live = {**json.loads(settings.read_text("utf-8")), "replay": "never"}
             (project / "lab" / ".jupyter_plan" / "settings.json").write_text(
-                json.dumps(live), "utf-8"
+                live_settings(settings), "utf-8"
             )
             before = plan_files(project / "lab")
             plans = project / "lab" / ".jupyter_plan" / "plans"
@@ -185,8 +159,7 @@ def record(folder: Path = HERE) -> None:
                 shutil.copyfile(plans / name, target)
         finally:
             stop_process(server.proc)
-    if script.turns:
-        raise RuntimeError(f"{len(script.turns)} scripted model turns were not used")
+    script.check_used()
 
 
 def _ignored(folder: str, names: list[str]) -> list[str]:
@@ -194,6 +167,6 @@ def _ignored(folder: str, names: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else HERE
+    target = target_folder(HERE)
     record(target)
     print(f"recorded {target / NOTEBOOK}: plans in {target}/lab/.jupyter_plan/plans")

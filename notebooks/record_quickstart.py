@@ -13,15 +13,11 @@ conversation here, never the transcripts by hand.
 from __future__ import annotations
 
 import json
-import os
-import re
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from jupyter_plan.run.runner import run_notebook
-from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
+from jupyter_plan.testing.fake_server import text, tool_call
+from jupyter_plan.testing.recording import built_step, record_headless, target_folder
 
 HERE = Path(__file__).resolve().parent
 NOTEBOOK = "quickstart.ipynb"
@@ -129,14 +125,6 @@ del _jupyter_plan_recording
 """
 
 
-def _inserted(body: dict[str, Any]) -> str:
-    """The id of the cell the last insert_cell made (its tool result names it)."""
-    last = next(m for m in reversed(body["messages"]) if m["role"] == "tool")
-    found = re.search(r"cell '([^']+)'", str(last["content"]))
-    assert found, last
-    return found.group(1)
-
-
 def conversation() -> list[Any]:
     """The model's side: plan (explore, ask, write, submit), then build (insert, run, tick)."""
     return [
@@ -146,58 +134,19 @@ def conversation() -> list[Any]:
         tool_call("write_file", {"file_path": f"{PLAN_ID}.md", "content": PLAN}),
         tool_call("exit_plan_mode", {"plan_filename": f"{PLAN_ID}.md"}),
         # the build
-        tool_call("insert_cell", {"source": CLEAN, "step_id": "S1"}),
-        lambda body: tool_call("run_cell", {"cell_id": _inserted(body)}),
-        tool_call(
-            "update_step",
-            {"step_id": "S1", "status": "done", "note": "58 rows, 4 regions, nothing missing"},
-        ),
-        tool_call("insert_cell", {"source": CHART, "step_id": "S2"}),
-        lambda body: tool_call("run_cell", {"cell_id": _inserted(body)}),
-        tool_call("update_step", {"step_id": "S2", "status": "done", "note": "6 months x 4"}),
+        *built_step("S1", CLEAN, "58 rows, 4 regions, nothing missing"),
+        *built_step("S2", CHART, "6 months x 4"),
         text("Done: `clean` holds the cleaned sales and the chart shows monthly revenue."),
     ]
-
-
-class _Script:
-    def __init__(self, turns: list[Any]) -> None:
-        self.turns = turns
-
-    def __call__(self, body: dict[str, Any]) -> Any:
-        if not self.turns:
-            return None
-        turn = self.turns.pop(0)
-        return turn(body) if callable(turn) else turn
 
 
 def record(folder: Path = HERE) -> None:
     """Record the quickstart in ``folder`` (which holds quickstart.ipynb, data/ and
     .jupyter_plan/settings.json); raises if the notebook fails or turns are left over."""
-    plans = folder / ".jupyter_plan" / "plans"
-    settings = folder / ".jupyter_plan" / "settings.json"
-    saved = settings.read_text(encoding="utf-8")
-    for path in sorted(plans.rglob("*"), reverse=True) if plans.exists() else []:
-        path.rmdir() if path.is_dir() else path.unlink()
-    script = _Script(conversation())
-    try:
-        settings.write_text(json.dumps({**json.loads(saved), "replay": "never"}), "utf-8")
-        with FakeModelServer(script) as server, tempfile.TemporaryDirectory() as tmp:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_PLAN_")}
-            env.update(
-                JUPYTER_PLAN_API_KEY=FAKE_KEY,
-                OPENAI_BASE_URL=server.base_url,  # api_base stays unset: not in the keys
-                LITELLM_LOCAL_MODEL_COST_MAP="True",
-            )
-            result = run_notebook(folder / NOTEBOOK, Path(tmp) / NOTEBOOK, env=env, prelude=PRELUDE)
-    finally:
-        settings.write_text(saved, encoding="utf-8")
-    if result.error is not None:
-        raise RuntimeError(f"recording {NOTEBOOK} failed: {result.error}")
-    if script.turns:
-        raise RuntimeError(f"{len(script.turns)} scripted model turns were not used")
+    record_headless(folder, NOTEBOOK, conversation(), FAKE_KEY, prelude=PRELUDE)
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else HERE
+    target = target_folder(HERE)
     record(target)
     print(f"recorded {target / NOTEBOOK}: plans and transcripts in {target}/.jupyter_plan/plans")
