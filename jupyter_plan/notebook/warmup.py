@@ -14,7 +14,8 @@ the warm-up thread at its next module while a cell runs (``pre_run_cell`` to
 ``post_run_cell``); a cell waits at most for the module being executed then (litellm's
 largest takes ≈0.15 s). One exception prevents a deadlock: when another thread is itself
 importing (it may wait for a module the warm-up holds half-imported — the first plan's own
-``import litellm``), the warm-up goes on.
+``import litellm``), the warm-up goes on, at once at each module: pausing a poll per module
+first made a ``%%plan`` run just after ``%load_ext`` wait minutes for litellm's ~2,000 modules.
 
 Never warmed (a pure replay never imports litellm): ``warm_up: false`` in settings, no model
 configured, ``replay: always``, a headless runner (``jupyter-plan run`` sets
@@ -80,6 +81,8 @@ class _Gate:
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
         if threading.get_ident() != self.thread_id or self.idle.is_set():
             return None
+        if _another_thread_imports(self.thread_id):
+            return None  # it may wait for what this thread holds: no poll's pause per module
         self.paused += 1
         while not self.idle.wait(_POLL):
             if _another_thread_imports(self.thread_id):

@@ -7,6 +7,7 @@ import importlib
 import json
 import sys
 import threading
+import types
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,60 @@ def test_the_gate_pauses_the_warm_up_while_a_cell_runs(tmp_path: Path) -> None:
         idle.set()
         sys.path.remove(str(tmp_path))
         sys.modules.pop("jp_warm_probe", None)
+
+
+def test_the_warm_up_goes_on_at_once_while_another_thread_waits_for_its_import(
+    tmp_path: Path,
+) -> None:
+    """The first plan's ``import litellm`` waits for the warm-up's half-done import: the
+    warm-up must not pause a poll at each module then (litellm has ~2,000 of them)."""
+    package = tmp_path / "jp_warm_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "import jp_warm_sync\njp_warm_sync.entered.set()\nassert jp_warm_sync.go.wait(30)\n"
+        "from . import a, b, c\n"
+    )
+    for name in "abc":
+        (package / f"{name}.py").write_text(f"NAME = {name!r}\n")
+    sync = types.SimpleNamespace(entered=threading.Event(), go=threading.Event())
+    sys.modules["jp_warm_sync"] = sync  # type: ignore[assignment]
+    sys.path.insert(0, str(tmp_path))
+    idle = threading.Event()
+    idle.set()  # no cell runs yet: the warm-up starts the package
+    gates: list[warmup._Gate] = []
+    got: list[Any] = []
+
+    def warm() -> None:
+        gates.append(gate := warmup._Gate(threading.get_ident(), idle))
+        sys.meta_path.insert(0, gate)
+        try:
+            importlib.import_module("jp_warm_pkg")
+        finally:
+            sys.meta_path.remove(gate)
+
+    warmer = threading.Thread(target=warm)
+    plan = threading.Thread(target=lambda: got.append(importlib.import_module("jp_warm_pkg")))
+    try:
+        warmer.start()
+        assert sync.entered.wait(30)  # the warm-up holds jp_warm_pkg half-imported
+        idle.clear()  # a cell starts: the %%plan, whose thread imports the same package
+        plan.start()
+        waiting = threading.Event()  # paces the look at the plan's thread, 30 s at most
+        for _ in range(3000):
+            if warmup._another_thread_imports(warmer.ident or 0) or waiting.wait(0.01):
+                break
+        assert warmup._another_thread_imports(warmer.ident or 0), "the plan never imported"
+        sync.go.set()
+        warmer.join(30)
+        plan.join(30)
+        assert [m.NAME for m in (got[0].a, got[0].b, got[0].c)] == ["a", "b", "c"]
+        assert gates[0].paused == 0  # never stopped at a module while the plan waited
+    finally:
+        idle.set()
+        sync.go.set()
+        sys.path.remove(str(tmp_path))
+        for name in [n for n in sys.modules if n.startswith(("jp_warm_sync", "jp_warm_pkg"))]:
+            sys.modules.pop(name, None)
 
 
 @pytest.fixture
