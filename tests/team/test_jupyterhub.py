@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -82,13 +81,6 @@ pytestmark = [
     pytest.mark.team,
     pytest.mark.skipif(
         bool(_missing()), reason=f"team test parts missing ({_missing()}): run ./scripts/setup"
-    ),
-    # Known regression (issue 17, open): on a freshly set-up machine a user's cell behind the
-    # hub never finishes (kernel_ws timeout after 240 s) although it passed 3x before; skipped
-    # by default until found, run it with JUPYTER_PLAN_TEAM_TEST=1.
-    pytest.mark.skipif(
-        os.environ.get("JUPYTER_PLAN_TEAM_TEST") != "1",
-        reason="known hang on a fresh set-up (issue 17): JUPYTER_PLAN_TEAM_TEST=1 runs it",
     ),
 ]
 
