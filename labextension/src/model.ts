@@ -158,6 +158,28 @@ function newer(a: IPlanJSON, b: IPlanJSON): boolean {
   return (a.updated ?? '') >= (b.updated ?? '');
 }
 
+/** Other plans of the project shown at first, and how many more each "Show older" adds:
+ * thousands of full cards would make the panel (and each update of it) slow to draw. */
+export const OTHER_PLANS_SHOWN = 50;
+
+/** The plans the panel draws: all of this notebook's own (saved in its outputs, run in its
+ * kernel, or waiting for the person), and of the rest the newest `limit` that match
+ * `filter` (title or id, any case). Oldest first, as the model lists them. */
+export function shownPlans(
+  plans: IPlanEntry[],
+  filter: string,
+  limit: number
+): { shown: IPlanEntry[]; hidden: number } {
+  const words = filter.trim().toLowerCase();
+  const own = (e: IPlanEntry) => !!(e.cellId || e.plan.run || waiting(e.plan));
+  const matches = (e: IPlanEntry) =>
+    !words || `${e.plan.title} ${e.plan.id}`.toLowerCase().includes(words);
+  const others = plans.filter(e => !own(e) && matches(e));
+  const kept = new Set(others.slice(Math.max(0, others.length - limit)));
+  const shown = plans.filter(e => (own(e) && matches(e)) || kept.has(e));
+  return { shown, hidden: others.length - kept.size };
+}
+
 export class PlansModel {
   private _saved = new Map<string, IPlanEntry>();
   private _live = new Map<string, IPlanJSON>();

@@ -1,9 +1,10 @@
-"""A project with hundreds of stored plans: the Plans panel fills in pages and says so.
+"""A project with hundreds of stored plans: the Plans panel stays a short list.
 
 The kernel sends a new panel the newest plans first and the older ones after, in pages
-(``loading`` counts what is still to come; the jest spec ``loading.spec.ts`` covers the
-"Loading N older plans…" line itself). Here, in a real JupyterLab, the panel must end with
-every stored plan listed and no loading line left behind, in light and dark.
+(``loading`` counts what is still to come; ``loading.spec.ts`` covers the "Loading N older
+plans…" line). The panel draws this notebook's own plans and the newest of the others; a
+person finds an older one by typing in the filter or with "Show older plans", and no
+loading line is left behind. Light and dark screenshots.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.ui
 STORED = 180  # more than the first page (50) by far, and quick to write
 
 
-def test_hundreds_of_stored_plans_all_listed_then_no_loading_line(lab: LabPage) -> None:
+def test_hundreds_of_stored_plans_listed_in_part_filtered_and_shown_older(lab: LabPage) -> None:
     from playwright.sync_api import expect
 
     plans = lab.server.root_dir / ".jupyter_plan" / "plans"
@@ -34,14 +35,31 @@ def test_hundreds_of_stored_plans_all_listed_then_no_loading_line(lab: LabPage) 
             approved_plan(plans, plan_id, RICH_PLAN)
         load_extension(lab)
         sidebar = lab.sidebar
-        for plan_id in (ids[0], ids[-1]):  # the oldest comes in a later page than the newest
-            expect(lab.plan_item(plan_id)).to_have_count(1)
+        # The newest are drawn, the oldest (sent in a later page) not, and the panel says so.
+        expect(lab.plan_item(ids[-1])).to_have_count(1)
+        older = sidebar.locator("button.jp-plan-show-older")
+        expect(older).to_have_text("Show 130 older plans")
         expect(sidebar.locator(".jp-plan-loading")).to_have_count(0)
-        assert sidebar.locator(".jp-plan-item").count() >= STORED
+        drawn = sidebar.locator(".jp-plan-item").count()
+        assert drawn < STORED, drawn  # a bounded list, not every card
+        assert lab.plan_item(ids[0]).count() == 0
         lab.screenshot("-light")
+        # Found by typing part of its id in the filter...
+        box = sidebar.get_by_role("searchbox", name="Filter plans by title or id")
+        box.fill("stored_000")
+        expect(sidebar.locator(".jp-plan-item")).to_have_count(1)
+        expect(lab.plan_item(ids[0])).to_have_count(1)
+        box.fill("no such plan")
+        expect(sidebar.locator(".jp-plan-empty", has_text="No plan matches")).to_have_count(1)
         set_theme(lab, "JupyterLab Dark")
-        lab.screenshot("-dark")
+        lab.screenshot("-dark-filtered")
         set_theme(lab, "JupyterLab Light")
+        box.fill("")
+        # ...or by showing older plans until none is left out.
+        while older.count():
+            older.click()
+        expect(lab.plan_item(ids[0])).to_have_count(1)
+        assert sidebar.locator(".jp-plan-item").count() >= STORED
         assert not lab.page_errors, lab.page_errors
     finally:  # the server is shared by every browser module: leave its project as it was
         for path in list(plans.iterdir()):

@@ -13,7 +13,15 @@ import { PersonBar } from '../cards/comments';
 import { ErrorNotice } from '../cards/error';
 import { PlanHeader, StepList } from '../cards/plan';
 import { planIcon } from '../icon';
-import { IPlanEntry, PlansModel, entryActions, planFilePath, waiting } from '../model';
+import {
+  IPlanEntry,
+  OTHER_PLANS_SHOWN,
+  PlansModel,
+  entryActions,
+  planFilePath,
+  shownPlans,
+  waiting
+} from '../model';
 import { APPROVAL_MODES, ApprovalMode, IPlanJSON, JSONObject, RunAction } from '../protocol';
 import { shownMode } from './modes';
 import { openInEditor } from './editor';
@@ -73,7 +81,19 @@ interface IPlanItemProps {
 /** Open a plan's Markdown (kind "plan") or a page in the editor, saved through the kernel. */
 export type OpenEditor = (bridge: PanelBridge, kind: 'plan' | 'page', id: string) => void;
 
-function PlanItem(props: IPlanItemProps): JSX.Element {
+/** Drawn again only when its plan (the kernel keeps an unchanged plan's object) or what
+ * it shows changed: a big list redraws only the plan that moved. */
+const PlanItem = React.memo(PlanItemView, (a, b) => {
+  const same = (x: IPlanItemProps, y: IPlanItemProps) =>
+    x.entry.plan === y.entry.plan &&
+    x.entry.cellId === y.entry.cellId &&
+    x.entry.live === y.entry.live &&
+    x.connected === y.connected &&
+    x.file === y.file;
+  return same(a, b);
+});
+
+function PlanItemView(props: IPlanItemProps): JSX.Element {
   const { entry, connected } = props;
   const plan = entry.plan;
   const run = plan.run;
@@ -128,6 +148,8 @@ function PlanItem(props: IPlanItemProps): JSX.Element {
 export class PlansSidebar extends ReactWidget {
   private _bridge: PanelBridge | null = null;
   private _error: string | null = null;
+  private _filter = '';
+  private _limit = OTHER_PLANS_SHOWN;
 
   constructor(
     tracker: INotebookTracker,
@@ -159,6 +181,8 @@ export class PlansSidebar extends ReactWidget {
     }
     this._bridge = next;
     this._error = null;
+    this._filter = '';
+    this._limit = OTHER_PLANS_SHOWN;
     if (next) {
       next.model.changed.connect(this._changed, this);
       next.model.modeChanged.connect(this._changed, this);
@@ -227,6 +251,7 @@ export class PlansSidebar extends ReactWidget {
     const connection = model.connection;
     const connected = bridge.connected;
     const plans = model.plans;
+    const { shown, hidden } = shownPlans(plans, this._filter, this._limit);
     return (
       <div className="jp-plan-sidebar-body">
         <div className="jp-plan-sidebar-header">
@@ -277,11 +302,40 @@ export class PlansSidebar extends ReactWidget {
             Loading {model.loading.toLocaleString('en-US')} older plans…
           </div>
         )}
+        {(plans.length > OTHER_PLANS_SHOWN || this._filter) && (
+          <input
+            className="jp-plan-filter jp-mod-styled"
+            type="search"
+            placeholder={`Filter ${plans.length.toLocaleString('en-US')} plans`}
+            aria-label="Filter plans by title or id"
+            value={this._filter}
+            onChange={e => {
+              this._filter = e.target.value;
+              this.update();
+            }}
+          />
+        )}
+        {hidden > 0 && (
+          <button
+            type="button"
+            className="jp-plan-button jp-plan-show-older"
+            onClick={() => {
+              this._limit += OTHER_PLANS_SHOWN * 4;
+              this.update();
+            }}
+          >
+            {hidden > OTHER_PLANS_SHOWN * 4
+              ? `Show ${OTHER_PLANS_SHOWN * 4} older plans (${hidden.toLocaleString('en-US')} not shown)`
+              : `Show ${hidden} older plans`}
+          </button>
+        )}
         {plans.length === 0 ? (
           <div className="jp-plan-empty">No plans yet: run a %%plan cell.</div>
+        ) : shown.length === 0 ? (
+          <div className="jp-plan-empty">No plan matches “{this._filter.trim()}”.</div>
         ) : (
           <ul className="jp-plan-list" aria-label="Plans of this notebook">
-            {plans.map(entry => (
+            {shown.map(entry => (
               <PlanItem
                 key={entry.plan.id}
                 entry={entry}
