@@ -1,23 +1,29 @@
-"""A project on disk, a notebook, a kernel namespace, and a planner wired to the fake model."""
+"""A project on disk, a notebook, a kernel namespace, and a planner wired to the fake model.
+
+The plain functions here are also the set-up of the record and export tests that run the
+planner or the builder on the same notebook.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_plan.agent.llm import LiteLLMClient
 from jupyter_plan.agent.planner import PlanOutcome, PlanRun, run_plan
 from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.models import Cell, NotebookSnapshot
-from jupyter_plan.settings import load_settings
+from jupyter_plan.settings import ResolvedSettings, load_settings
 from jupyter_plan.testing.human import ScriptedHuman
 
 API_KEY = "sk-test-0123456789abcdefSECRET"
+TASK = "Summarise revenue by region"
 
 
 def notebook() -> NotebookSnapshot:
@@ -55,6 +61,40 @@ def namespace() -> dict[str, Any]:
         "sales": pd.DataFrame({"region": ["north", "south", "north"], "amount": [10.0, None, 5.5]}),
         "threshold": 3,
     }
+
+
+def fake_model(
+    root: Path, env: Mapping[str, str], api_base: str
+) -> tuple[ResolvedSettings, LiteLLMClient]:
+    """The project's settings with the fake model server at ``api_base`` (and the test key),
+    and real litellm to it without retries: a missing turn fails at once."""
+    flags = {"model": "openai/fake", "api_key": API_KEY, "api_base": api_base}
+    resolved = load_settings(root, env=env, flags=flags)
+    return resolved, LiteLLMClient.from_settings(resolved.settings, timeout=10, max_retries=0)
+
+
+def revenue_plan(
+    resolved: ResolvedSettings, human: Any, client: Any, plan_id: str, **more: Any
+) -> PlanRun:
+    """The revenue task over :func:`notebook` and :func:`namespace`; ``more``: other fields."""
+    return PlanRun(
+        task=TASK,
+        resolved=resolved,
+        bridge=MemoryBridge(notebook()),
+        human=human,
+        namespace=namespace(),
+        client=client,
+        plan_id=plan_id,
+        **more,
+    )
+
+
+@pytest.fixture
+def shell() -> InteractiveShell:
+    """IPython's shell holding :func:`namespace`, for bridges that run cells."""
+    ip = InteractiveShell.instance()
+    ip.user_ns.update(namespace())
+    return ip
 
 
 @dataclass
@@ -98,7 +138,7 @@ def plan(project: Project) -> Planner:
         server: Any,
         human: ScriptedHuman,
         *,
-        task: str = "Summarise revenue by region",
+        task: str = TASK,
         bridge: MemoryBridge | None = None,
         ns: dict[str, Any] | None = None,
         plan_id: str | None = "sales-summary",

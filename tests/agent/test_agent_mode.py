@@ -14,20 +14,17 @@ from typing import Any
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from jupyter_plan.agent.builder import BuildRun, run_build
-from jupyter_plan.agent.llm import LiteLLMClient
 from jupyter_plan.agent.mode import AgentOutcome, AgentRun, run_agent, start_mode
 from jupyter_plan.bridge.execute import ShellExecutor
 from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.models import Confirmation, PlanStatus, ReviewDecision
 from jupyter_plan.policy.types import Mode
 from jupyter_plan.record.keeping import without_times
-from jupyter_plan.settings import load_settings
 from jupyter_plan.testing.fake_server import FakeModelServer, Turn, text, tool_call
 from jupyter_plan.testing.human import ScriptedHuman
 
-from .conftest import API_KEY, Project, namespace, notebook
-from .test_builder import BUILD_SCRIPT, last_tool_result, scripted
+from .conftest import Project, fake_model, namespace, notebook
+from .test_builder import BUILD_SCRIPT, build, last_tool_result, scripted
 from .test_planner import PLAN_V1
 
 Step = Callable[[dict[str, Any]], Turn]
@@ -54,13 +51,6 @@ ENTER = tool_call("enter_plan_mode", {"reason": "a report has several steps to r
 PLANNING: list[Step | Turn] = [ENTER, write_plan, submit_plan]
 
 
-@pytest.fixture
-def shell() -> InteractiveShell:
-    ip = InteractiveShell.instance()
-    ip.user_ns.update(namespace())
-    return ip
-
-
 async def agent(
     project: Project,
     server: FakeModelServer | None,
@@ -71,11 +61,8 @@ async def agent(
     mode: Mode = Mode.DEFAULT,
     url: str | None = None,
 ) -> AgentOutcome:
-    flags = {"model": "openai/fake", "api_key": API_KEY, "api_base": url or server.base_url}  # type: ignore[union-attr]
-    resolved = load_settings(project.root, env=project.env, flags=flags)
-    client = None
-    if server is not None:
-        client = LiteLLMClient.from_settings(resolved.settings, timeout=10, max_retries=0)
+    resolved, live = fake_model(project.root, project.env, url or server.base_url)  # type: ignore[union-attr]
+    client = live if server is not None else None
     return await run_agent(
         AgentRun(
             task=task,
@@ -154,20 +141,8 @@ async def test_enter_plan_mode_confirmed_plans_then_the_plan_builds(
     assert planner_request is not None and BIG_TASK in planner_request["messages"][1]["content"]
     assert bridge.snapshot == MemoryBridge(notebook()).snapshot  # planning changed nothing
 
-    flags = {"model": "openai/fake", "api_key": API_KEY}
     with FakeModelServer(scripted(BUILD_SCRIPT)) as server:
-        flags["api_base"] = server.base_url
-        resolved = load_settings(project.root, env=project.env, flags=flags)
-        client = LiteLLMClient.from_settings(resolved.settings, timeout=10, max_retries=0)
-        built = await run_build(
-            BuildRun(
-                resolved=resolved,
-                bridge=bridge,
-                human=ScriptedHuman(),
-                client=client,
-                plan_id=plan.id,
-            )
-        )
+        built = await build(project, server, bridge, plan_id=plan.id)
     assert built.plan.status is PlanStatus.BUILT and len(built.cells) == 2
 
 

@@ -10,17 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jupyter_plan.agent.llm import LiteLLMClient
 from jupyter_plan.agent.loop import LoopEvent
-from jupyter_plan.agent.planner import PlanOutcome, PlanRun, run_plan
-from jupyter_plan.bridge.memory import MemoryBridge
+from jupyter_plan.agent.planner import PlanOutcome, run_plan
 from jupyter_plan.models import ReviewDecision
-from jupyter_plan.settings import load_settings
 from jupyter_plan.testing.fake_server import FakeModelServer, Turn, text, tool_call
 from jupyter_plan.testing.human import ScriptedHuman
 from jupyter_plan.testing.openai_wire import estimate_tokens
 
-from .conftest import API_KEY, Project, namespace, notebook
+from .conftest import Project, fake_model, revenue_plan
 from .test_agent_mode import plan_file_of
 from .test_builder import last_tool_result, scripted
 from .test_planner import PLAN_V1
@@ -62,22 +59,11 @@ def with_policy(project: Project, text: str) -> None:
 async def plan(
     project: Project, server: FakeModelServer, events: list[LoopEvent] | None = None
 ) -> PlanOutcome:
-    flags = {"model": "openai/fake", "api_key": API_KEY, "api_base": server.base_url}
-    resolved = load_settings(project.root, env=project.env, flags=flags)
-    client = LiteLLMClient.from_settings(resolved.settings, timeout=10, max_retries=0)
+    resolved, client = fake_model(project.root, project.env, server.base_url)
     human = ScriptedHuman(reviews=[ReviewDecision(action="approve", build_mode="auto_edit")])
-    return await run_plan(
-        PlanRun(
-            task="Summarise revenue by region",
-            resolved=resolved,
-            bridge=MemoryBridge(notebook()),
-            human=human,
-            namespace=namespace(),
-            client=client,
-            plan_id="sales-summary",
-            listener=events.append if events is not None else None,
-        )
-    )
+    listener = events.append if events is not None else None
+    run = revenue_plan(resolved, human, client, "sales-summary", listener=listener)
+    return await run_plan(run)
 
 
 def tool_names(body: dict[str, Any] | None) -> set[str]:

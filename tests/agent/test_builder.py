@@ -11,17 +11,15 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_plan.agent.builder import BuildOutcome, BuildRefused, BuildRun, run_build
-from jupyter_plan.agent.llm import LiteLLMClient
 from jupyter_plan.bridge.execute import ShellExecutor
 from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.models import BuildMode, Confirmation, Plan
 from jupyter_plan.policy.types import Mode
-from jupyter_plan.settings import load_settings
 from jupyter_plan.testing.fake_server import FakeModelServer, Turn, text, tool_call
 from jupyter_plan.testing.human import ScriptedHuman
 from jupyter_plan.testing.plans import approved_plan as make_approved
 
-from .conftest import API_KEY, Project, namespace, notebook
+from .conftest import Project, fake_model, notebook
 from .test_planner import PLAN_V1
 
 Step = Callable[[dict[str, Any]], Turn]
@@ -71,13 +69,6 @@ BUILD_SCRIPT: list[Step | Turn] = [
 ]
 
 
-@pytest.fixture
-def shell() -> InteractiveShell:
-    ip = InteractiveShell.instance()
-    ip.user_ns.update(namespace())
-    return ip
-
-
 async def build(
     project: Project,
     server: FakeModelServer,
@@ -85,9 +76,7 @@ async def build(
     human: ScriptedHuman | None = None,
     **kwargs: Any,
 ) -> BuildOutcome:
-    flags = {"model": "openai/fake", "api_key": API_KEY, "api_base": server.base_url}
-    resolved = load_settings(project.root, env=project.env, flags=flags)
-    client = LiteLLMClient.from_settings(resolved.settings, timeout=10, max_retries=0)
+    resolved, client = fake_model(project.root, project.env, server.base_url)
     return await run_build(
         BuildRun(
             resolved=resolved,

@@ -14,8 +14,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_plan.agent.builder import BuildRun, run_build
-from jupyter_plan.agent.llm import LiteLLMClient
-from jupyter_plan.agent.planner import PlanRun, run_plan
+from jupyter_plan.agent.planner import run_plan
 from jupyter_plan.bridge.execute import ShellExecutor
 from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.cli import main
@@ -28,7 +27,7 @@ from jupyter_plan.testing.fake_server import FakeModelServer, Turn, text, tool_c
 from jupyter_plan.testing.human import ScriptedHuman
 from jupyter_plan.testing.plans import approved_plan
 from jupyter_plan.ui.render import PLAN_MIME, plan_bundle
-from tests.agent.conftest import API_KEY, Project, namespace, notebook
+from tests.agent.conftest import API_KEY, Project, fake_model, namespace, notebook, revenue_plan
 from tests.agent.test_builder import Step, new_cell_id, scripted
 from tests.agent.test_planner import planning_script
 
@@ -70,15 +69,6 @@ class Built:
     env: dict[str, str]
 
 
-def _flags(server: FakeModelServer) -> dict[str, Any]:
-    return {"model": "openai/fake", "api_key": API_KEY, "api_base": server.base_url}
-
-
-def _client(project: Project, server: FakeModelServer) -> tuple[Any, LiteLLMClient]:
-    resolved = load_settings(project.root, env=project.env, flags=_flags(server))
-    return resolved, LiteLLMClient.from_settings(resolved.settings, timeout=10, max_retries=0)
-
-
 def save_notebook(path: Path, snapshot: NotebookSnapshot, outputs: dict[str, list[Any]]) -> None:
     cells = []
     for cell in snapshot.cells:
@@ -112,18 +102,8 @@ async def built(tmp_path: Path) -> Built:
         ],
     )
     with FakeModelServer(cast(list[Turn], planning_script())) as server:
-        resolved, client = _client(project, server)
-        planned = await run_plan(
-            PlanRun(
-                task="Summarise revenue by region",
-                resolved=resolved,
-                bridge=MemoryBridge(notebook()),
-                human=planner,
-                namespace=namespace(),
-                client=client,
-                plan_id="sales-summary",
-            )
-        )
+        resolved, client = fake_model(project.root, project.env, server.base_url)
+        planned = await run_plan(revenue_plan(resolved, planner, client, "sales-summary"))
     assert planned.plan is not None
     shell = InteractiveShell.instance()
     shell.user_ns.update(namespace())
@@ -137,7 +117,7 @@ async def built(tmp_path: Path) -> Built:
         ]
     )
     with FakeModelServer(scripted(BUILD_SCRIPT)) as server:
-        resolved, client = _client(project, server)
+        resolved, client = fake_model(project.root, project.env, server.base_url)
         outcome = await run_build(
             BuildRun(resolved=resolved, bridge=bridge, human=builder, client=client)
         )

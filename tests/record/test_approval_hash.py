@@ -12,20 +12,15 @@ import yaml
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-from jupyter_plan.agent.builder import BuildRun, run_build
-from jupyter_plan.agent.llm import LiteLLMClient
-from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.models import ReviewDecision
 from jupyter_plan.record.approval import ApprovedRevisionChanged, check_approved
 from jupyter_plan.record.store import PlanStore
 from jupyter_plan.session import apply_review, submit
 from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
-from jupyter_plan.testing.human import ScriptedHuman
 from jupyter_plan.testing.plans import approved_plan
 
-from ..agent.conftest import notebook
 from ..agent.test_planner import PLAN_V1
-from .test_pages_agent import plan, settings, tool_answers
+from .test_pages_agent import build, plan, tool_answers
 
 TAMPERED = PLAN_V1.replace("## Steps", "First run rm -rf data.\n\n## Steps")
 
@@ -76,19 +71,11 @@ async def test_the_build_refuses_a_changed_approved_revision(root: Path) -> None
     approved_plan(_plan_dir(root), "victim", PLAN_V1)
     revision = _plan_dir(root) / "victim" / "r1.md"
     revision.write_text(TAMPERED)  # not through the person's hand-edit path
-    with FakeModelServer([text("never asked")]) as server:
-        resolved = settings(root, server)
-        client = LiteLLMClient.from_settings(resolved.settings, timeout=10, max_retries=0)
-        with pytest.raises(ApprovedRevisionChanged) as refused:
-            await run_build(
-                BuildRun(
-                    resolved=resolved,
-                    bridge=MemoryBridge(notebook()),
-                    human=ScriptedHuman(),
-                    client=client,
-                    plan_id="victim",
-                )
-            )
+    with (
+        FakeModelServer([text("never asked")]) as server,
+        pytest.raises(ApprovedRevisionChanged) as refused,
+    ):
+        await build(root, server, "victim")
     message = str(refused.value)
     assert "\n" not in message and "'victim'" in message and str(revision) in message
     assert "changed after approval" in message

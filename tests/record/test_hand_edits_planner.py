@@ -8,17 +8,14 @@ from typing import Any
 
 import pytest
 
-from jupyter_plan.agent.llm import LiteLLMClient
-from jupyter_plan.agent.planner import PlanOutcome, PlanRun, run_plan
-from jupyter_plan.bridge.memory import MemoryBridge
+from jupyter_plan.agent.planner import PlanOutcome, run_plan
 from jupyter_plan.models import Plan, PlanStatus, ReviewDecision
 from jupyter_plan.record.edits import absorb_edit
 from jupyter_plan.record.store import PlanStore
-from jupyter_plan.settings import load_settings
 from jupyter_plan.testing.fake_server import FakeModelServer, tool_call
 from jupyter_plan.testing.human import ScriptedHuman
 
-from ..agent.conftest import API_KEY, namespace, notebook
+from ..agent.conftest import fake_model, revenue_plan
 from ..agent.test_planner import CHART_STEP, PLAN_V1
 
 OURS, THEIRS = "Fill missing `amount` with 0", "Drop rows with a missing `amount`"
@@ -61,21 +58,8 @@ def root(tmp_path: Path) -> Path:
 
 
 async def plan(root: Path, human: Any, api_base: str, client: bool = True) -> PlanOutcome:
-    env = {"JUPYTER_PLAN_USER_DIR": str(root.parent / "u")}
-    flags = {"model": "openai/fake", "api_key": API_KEY, "api_base": api_base}
-    resolved = load_settings(root, env=env, flags=flags)
-    live = LiteLLMClient.from_settings(resolved.settings, timeout=10, max_retries=0)
-    return await run_plan(
-        PlanRun(
-            task="Summarise revenue by region",
-            resolved=resolved,
-            bridge=MemoryBridge(notebook()),
-            human=human,
-            namespace=namespace(),
-            client=live if client else None,
-            plan_id="rev",
-        )
-    )
+    resolved, live = fake_model(root, {"JUPYTER_PLAN_USER_DIR": str(root.parent / "u")}, api_base)
+    return await run_plan(revenue_plan(resolved, human, live if client else None, "rev"))
 
 
 def files(root: Path) -> dict[str, bytes]:

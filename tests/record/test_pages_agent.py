@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-from jupyter_plan.agent.builder import BuildRun, run_build
+from jupyter_plan.agent.builder import BuildOutcome, BuildRun, run_build
 from jupyter_plan.agent.llm import LiteLLMClient
-from jupyter_plan.agent.planner import PlanOutcome, PlanRun, run_plan
+from jupyter_plan.agent.planner import PlanOutcome, run_plan
 from jupyter_plan.agent.runs import RunSetupError
 from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.models import ReviewDecision
 from jupyter_plan.record.pages import PageStore
 from jupyter_plan.record.store import PlanStore
-from jupyter_plan.settings import load_settings
+from jupyter_plan.settings import ResolvedSettings
 from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
 from jupyter_plan.testing.human import ScriptedHuman
 from jupyter_plan.testing.plans import approved_plan
 
-from ..agent.conftest import API_KEY, namespace, notebook
+from ..agent.conftest import fake_model, notebook, revenue_plan
 from ..agent.test_planner import PLAN_V1
 
 GUIDE = "# Data guide\n\nAmounts are in EUR cents; region names are lower case. MARKER-7731\n"
@@ -35,29 +34,31 @@ def root(tmp_path: Path) -> Path:
     return root
 
 
-def settings(root: Path, server: FakeModelServer) -> Any:
+def connect(root: Path, server: FakeModelServer) -> tuple[ResolvedSettings, LiteLLMClient]:
+    """Settings with user and admin folders beside the project, and a client to ``server``."""
     env = {
         "JUPYTER_PLAN_USER_DIR": str(root.parent / "user"),
         "JUPYTER_PLAN_ADMIN_DIR": str(root.parent / "admin"),
     }
-    flags = {"model": "openai/fake", "api_key": API_KEY, "api_base": server.base_url}
-    return load_settings(root, env=env, flags=flags)
+    return fake_model(root, env, server.base_url)
 
 
 async def plan(root: Path, server: FakeModelServer, pages: tuple[str, ...] = ()) -> PlanOutcome:
-    resolved = settings(root, server)
-    client = LiteLLMClient.from_settings(resolved.settings, timeout=10, max_retries=0)
+    resolved, client = connect(root, server)
     human = ScriptedHuman(reviews=[ReviewDecision(action="approve", build_mode="auto_edit")])
-    return await run_plan(
-        PlanRun(
-            task="Summarise revenue by region",
+    return await run_plan(revenue_plan(resolved, human, client, "rev", pages=pages))
+
+
+async def build(root: Path, server: FakeModelServer, plan_id: str) -> BuildOutcome:
+    """A build of ``plan_id`` on the fixture notebook that asks nobody anything."""
+    resolved, client = connect(root, server)
+    return await run_build(
+        BuildRun(
             resolved=resolved,
             bridge=MemoryBridge(notebook()),
-            human=human,
-            namespace=namespace(),
+            human=ScriptedHuman(),
             client=client,
-            plan_id="rev",
-            pages=pages,
+            plan_id=plan_id,
         )
     )
 
@@ -143,17 +144,7 @@ async def test_the_builder_gets_the_plan_s_pages(root: Path) -> None:
     PlanStore(plan_dir).save(built.model_copy(update={"pages": ["guide"]}))
     script = [text("Nothing to do here.")]
     with FakeModelServer(script) as server:
-        resolved = settings(root, server)
-        client = LiteLLMClient.from_settings(resolved.settings, timeout=10, max_retries=0)
-        await run_build(
-            BuildRun(
-                resolved=resolved,
-                bridge=MemoryBridge(notebook()),
-                human=ScriptedHuman(),
-                client=client,
-                plan_id="rev",
-            )
-        )
+        await build(root, server, "rev")
     assert "MARKER-7731" in first_user_message(server)
     assert "### Page: guide" in first_user_message(server)
     assert "- `guide`" not in first_user_message(server)  # no list: the build has its pages
