@@ -1,7 +1,11 @@
-"""Real kernels through nbclient, talking to the fake model server in this process."""
+"""Real kernels through nbclient, talking to the fake model server in this process; and the
+offline replay of a recorded notebook by ``jupyter-plan run``."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +17,7 @@ from nbclient import NotebookClient
 
 from jupyter_plan.testing.fake_server import FakeModelServer
 from jupyter_plan.testing.lab import write_notebook as write
+from jupyter_plan.testing.replays import offline_env, plan_files
 
 API_KEY = "sk-kernel-test-0123456789"
 
@@ -97,3 +102,27 @@ async def kernel(
     )
     async with client.async_setup_kernel():
         yield Kernel(client, nb, project)
+
+
+@dataclass
+class Replayed:
+    out: Path  # the executed notebook
+    shown: str  # every cell's outputs, as JSON text
+    built: list[Any]  # the cells a build tagged (``metadata.jupyter_plan``)
+
+
+def replay_offline(folder: Path, notebook: str, home: Path, recorded: dict[str, bytes]) -> Replayed:
+    """``jupyter-plan run notebook`` in ``folder`` with no model, key or person (``home``
+    holds the empty user and admin folders): it must succeed and leave the plan files and
+    transcripts exactly as ``recorded``."""
+    out = folder / "out.ipynb"
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "jupyter-plan"), "run", notebook, "--output", str(out)],
+        cwd=folder, env=offline_env(home), capture_output=True, text=True, timeout=600,
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert plan_files(folder) == recorded  # every transcript and plan file, byte for byte
+    executed = nbformat.read(out, as_version=4)
+    shown = json.dumps([c.get("outputs", []) for c in executed.cells])
+    return Replayed(out, shown, [c for c in executed.cells if "jupyter_plan" in c.metadata])

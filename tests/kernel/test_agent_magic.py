@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import pytest
 
 from jupyter_plan.testing.fake_server import FakeModelServer, text, tool_call
 from jupyter_plan.testing.plans import REVENUE_PLAN as PLAN
@@ -40,6 +41,12 @@ async def start(kernel: Kernel) -> bytes:
     return original
 
 
+@pytest.fixture
+async def original(kernel: Kernel) -> bytes:
+    """The notebook's bytes, once started (the extension loaded, ``sales`` in the kernel)."""
+    return await start(kernel)
+
+
 def tool_names(server: FakeModelServer, turn: int) -> set[str]:
     body = server.requests[turn].body or {}
     return {t["function"]["name"] for t in body.get("tools", [])}
@@ -51,9 +58,8 @@ def told(server: FakeModelServer, turn: int) -> str:
 
 
 async def test_a_question_is_answered_and_declining_plan_mode_keeps_the_mode(
-    kernel: Kernel, script: Script, server: FakeModelServer
+    kernel: Kernel, script: Script, server: FakeModelServer, original: bytes
 ) -> None:
-    original = await start(kernel)
     script += [
         tool_call("inspect_variable", {"name": "sales"}),
         text("Columns: region, amount."),
@@ -101,9 +107,8 @@ async def test_a_small_edit_after_one_approval(
 
 
 async def test_enter_plan_mode_confirmed_then_review_approve_and_build(
-    kernel: Kernel, script: Script, server: FakeModelServer
+    kernel: Kernel, script: Script, server: FakeModelServer, original: bytes
 ) -> None:
-    original = await start(kernel)
     script += [
         tool_call("enter_plan_mode", {"reason": "a report needs a reviewed plan"}),
         write_plan,

@@ -4,27 +4,19 @@ on S1 and S2 with the model's marks, and the build, leaving every recording byte
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import nbformat
 import yaml
 
 from jupyter_plan.testing.replays import (
     built_cells,
     copy_notebooks,
-    offline_env,
     plan_files,
     recorded_built_cells,
 )
 
-
-def records(folder: Path) -> dict[str, bytes]:
-    """The plan files and transcripts; the plan index (``.index/``, a cache) is not a record."""
-    return {k: v for k, v in plan_files(folder).items() if not k.startswith(".index")}
+from .conftest import replay_offline
 
 
 def _model_requests(recorded: dict[str, bytes]) -> str:
@@ -36,7 +28,7 @@ def test_the_pages_notebook_replays_offline_byte_identically(tmp_path: Path) -> 
     folder = root / "pages"
     for cache in (".index", ".locks"):  # as cloned: both are git-ignored
         shutil.rmtree(folder / ".jupyter_plan" / "plans" / cache, ignore_errors=True)
-    recorded = records(folder)
+    recorded = plan_files(folder)  # the records: not the plan index, a cache
     (meta,) = (yaml.safe_load(v) for k, v in recorded.items() if k.endswith("plan.yaml"))
     assert meta["pages"] == ["sales-conventions"]
     authors = [r.get("author", "agent") for r in meta["revisions"]]
@@ -50,22 +42,11 @@ def test_the_pages_notebook_replays_offline_byte_identically(tmp_path: Path) -> 
     page = folder / ".jupyter_plan" / "pages" / "sales-conventions.md"
     page_bytes = page.read_bytes()
 
-    env = offline_env(tmp_path / "home")
-    out = folder / "out.ipynb"
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "jupyter-plan"), "run", "pages.ipynb",
-         "--output", str(out)],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    assert records(folder) == recorded  # every transcript and plan file, byte for byte
+    replayed = replay_offline(folder, "pages.ipynb", tmp_path / "home", recorded)
     assert page.read_bytes() == page_bytes
-    executed = nbformat.read(out, as_version=4)
-    shown = json.dumps([c.get("outputs", []) for c in executed.cells])
-    assert "never fill it" in shown  # %plan page show
-    built = [c for c in executed.cells if "jupyter_plan" in c.metadata]
+    assert "never fill it" in replayed.shown  # %plan page show
+    built = replayed.built
     assert [c.metadata["jupyter_plan"]["step_id"] for c in built] == ["S1", "S2"]
     assert "region_clean" in built[0].source and "groupby" in built[1].source
     expected = recorded_built_cells(folder, meta["id"])  # ids, sources, revision 3's steps
-    assert built_cells(out) == expected and expected[0][2]["revision"] == 3
+    assert built_cells(replayed.out) == expected and expected[0][2]["revision"] == 3
