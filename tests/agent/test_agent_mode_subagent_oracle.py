@@ -18,7 +18,7 @@ from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.loader import PolicyFile, load_rules
 from jupyter_plan.policy.types import Tier
 
-from ..gemini_oracle.client import Oracle, unavailable
+from ..gemini_oracle.client import Oracle, oracle_or_skip
 
 RULES = [
     'toolName = "read_file"\nsubagent = "codebase_investigator"\ndecision = "deny"\npriority = 5',
@@ -32,12 +32,7 @@ RULES = [
 
 @pytest.fixture(scope="module")
 def oracle() -> Iterator[Oracle]:
-    why = unavailable()
-    if why:
-        pytest.skip(f"Gemini CLI policy oracle not installed: {why}")
-    o = Oracle()
-    yield o
-    o.close()
+    yield from oracle_or_skip()
 
 
 @pytest.mark.parametrize("count", [1, 2, 3])

@@ -10,8 +10,11 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 VERSION = "0.61.0"
 SCRIPT = Path(__file__).with_name("oracle.mjs")
@@ -86,3 +89,14 @@ class Oracle:
         if self.proc.stdin is not None:
             self.proc.stdin.close()
         self.proc.wait(timeout=30)
+
+
+def oracle_or_skip() -> Iterator[Oracle]:
+    """A module fixture's body: one oracle for the module's tests, closed after them; the
+    tests skip, saying why, where it is not installed."""
+    why = unavailable()
+    if why:
+        pytest.skip(f"Gemini CLI policy oracle not installed: {why}")
+    o = Oracle()
+    yield o
+    o.close()

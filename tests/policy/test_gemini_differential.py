@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from jupyter_plan.policy.types import Mode, Stricter
 
-from ..gemini_oracle.client import Oracle, unavailable
+from ..gemini_oracle.client import Oracle, oracle_or_skip
 from .gemini_compare import Case, compare, documented_differences
 
 PLAN_DIR = Path(tempfile.mkdtemp(prefix="jp-diff-")) / "plans"
@@ -31,12 +31,7 @@ SHELL = "run_shell_command"
 
 @pytest.fixture(scope="module")
 def oracle() -> Iterator[Oracle]:
-    why = unavailable()
-    if why:
-        pytest.skip(f"Gemini CLI policy oracle not installed: {why}")
-    o = Oracle()
-    yield o
-    o.close()
+    yield from oracle_or_skip()
 
 
 def sh(command: str, mode: Mode = D, interactive: bool = True) -> Case:
