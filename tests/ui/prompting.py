@@ -3,18 +3,14 @@ planning turns that find their plan file in the prompt, and the docs' screenshot
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 from jupyter_plan.testing.fake_server import tool_call
 from jupyter_plan.testing.lab import LabPage
 
-from .steps import RICH_PLAN
-
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "images"
+from .steps import DOCS, RICH_PLAN, to_docs
 
 
 def prompt_box(lab: LabPage) -> Any:
@@ -75,9 +71,7 @@ def docs_image(
         element.screenshot(path=str(shot))
     else:
         lab.page.screenshot(path=str(shot), clip=clip)
-    if os.environ.get("JUPYTER_PLAN_DOCS_IMAGES") == "1":
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, DOCS / f"{name}.png")
+    to_docs(shot, name)
     return shot
 
 
@@ -107,7 +101,9 @@ def wait_mode(lab: LabPage, mode: str) -> None:
 
 
 def kernel_mode(lab: LabPage) -> str:
+    """The mode ``%plan mode`` prints in a new cell."""
     out = lab.cell_output_text(lab.run_cell("%plan mode")).strip()
+    assert out.startswith("approval mode for %build: "), out
     return out.removeprefix("approval mode for %build: ")
 
 

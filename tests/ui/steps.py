@@ -1,9 +1,16 @@
-"""What the browser tests script: the fake model's turns, and steps every flow starts with."""
+"""What the browser tests script: the fake model's turns, steps every flow starts with, and
+the checks and screenshots of a state of the cards."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from jupyter_plan.testing.cards import axe_violations, contrast_failures, set_theme
 from jupyter_plan.testing.fake_server import text, tool_call
 from jupyter_plan.testing.lab import LabPage
 from jupyter_plan.testing.plans import REVENUE_PLAN as PLAN
@@ -14,6 +21,7 @@ DATA = (
     "sales = pd.DataFrame({'region': ['north', 'south', 'north'], 'amount': [10.0, 2.0, 5.5]})"
 )
 BUILT_SOURCE = "totals = sales.groupby('region').amount.sum()\ntotals"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
 def load_extension(lab: LabPage) -> None:
@@ -129,6 +137,44 @@ def rich_planning(plan_id: str, plan: str = RICH_PLAN) -> list[Any]:
         tool_call("write_file", {"file_path": plan_file, "content": plan}),
         tool_call("exit_plan_mode", {"plan_filename": plan_file}),
     ]
+
+
+@contextmanager
+def in_theme(lab: LabPage, theme: str) -> Iterator[None]:
+    """The block runs in ``theme``; JupyterLab Light is put back after it (the theme is a
+    setting of the shared lab server: it outlives the test)."""
+    if theme != "JupyterLab Light":
+        set_theme(lab, theme)
+    try:
+        yield
+    finally:
+        if theme != "JupyterLab Light":
+            set_theme(lab, "JupyterLab Light")
+
+
+def check_look(lab: LabPage, where: str, focus: Any = None) -> None:
+    """Scrolled to ``focus``: every text of our components meets WCAG AA contrast, and axe-core
+    finds no serious or critical violation in them (``where`` names the state)."""
+    if focus is not None:
+        focus.scroll_into_view_if_needed()
+    failures = contrast_failures(lab.page)
+    assert not failures, f"{where}: contrast below AA: {failures}"
+    violations = axe_violations(lab.page)
+    assert not violations, f"{where}: axe: {violations}"
+
+
+def to_docs(shot: Path, name: str) -> None:
+    """With ``JUPYTER_PLAN_DOCS_IMAGES=1``, ``shot`` also becomes ``docs/images/<name>.png``."""
+    if os.environ.get("JUPYTER_PLAN_DOCS_IMAGES") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, DOCS / f"{name}.png")
+
+
+def state_shot(lab: LabPage, variant: str, name: str) -> Path:
+    """The window's screenshot (``-<name>``), and the docs' ``<variant>-<name>.png``."""
+    shot = lab.screenshot(f"-{name}")
+    to_docs(shot, f"{variant}-{name}")
+    return shot
 
 
 def cell_ids(lab: LabPage) -> list[str]:

@@ -18,19 +18,12 @@ from typing import Any
 
 import pytest
 
-from jupyter_plan.testing.cards import (
-    act,
-    axe_violations,
-    contrast_failures,
-    run_card,
-    set_theme,
-    wait_phase,
-)
+from jupyter_plan.testing.cards import act, run_card, set_theme, wait_phase
 from jupyter_plan.testing.fake_server import text, tool_call
 from jupyter_plan.testing.lab import LabPage, SwappableResponder, write_notebook
 
 from .prompting import docs_image, kernel_mode, planning_any_id, press_cycle, type_task, wait_mode
-from .steps import DATA, build_turns, load_extension
+from .steps import DATA, build_turns, check_look, load_extension
 
 pytestmark = pytest.mark.ui
 
@@ -77,8 +70,7 @@ def test_the_agent_asks_to_plan_the_person_confirms_then_builds(
         wait_mode(lab, "default")
         press_cycle(lab)
         wait_mode(lab, "auto_edit")
-        assert not contrast_failures(lab.page)
-        assert not axe_violations(lab.page)
+        check_look(lab, f"{theme}/enter-plan-mode")
         docs_image(lab, f"{theme}-enter-plan-mode", element=card)
 
         # Confirm by keyboard: Tab reaches the button, Enter presses it

@@ -12,10 +12,6 @@ Screenshots go to ``tests/ui/screenshots``; with ``JUPYTER_PLAN_DOCS_IMAGES=1`` 
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
 from jupyter_plan.testing.cards import (
@@ -25,18 +21,16 @@ from jupyter_plan.testing.cards import (
     buttons,
     contrast_failures,
     run_card,
-    set_theme,
     wait_phase,
     wait_revision,
 )
 from jupyter_plan.testing.fake_server import text, tool_call
 from jupyter_plan.testing.lab import LabPage, SwappableResponder
 
-from .steps import DATA, RICH_PLAN, inserted_id, load_extension
+from .steps import DATA, RICH_PLAN, check_look, in_theme, inserted_id, load_extension, state_shot
 
 pytestmark = pytest.mark.ui
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "images"
 SUMMARY = "totals = sales.groupby('region').amount.sum()\ntotals"
 QUESTIONS = {
     "questions": [
@@ -85,21 +79,11 @@ class Checks:
 
     def __init__(self, lab: LabPage, variant: str) -> None:
         self.lab, self.variant = lab, variant
-        self.docs = os.environ.get("JUPYTER_PLAN_DOCS_IMAGES") == "1"
 
     def state(self, name: str, focus: object = None) -> None:
-        page = self.lab.page
-        if focus is not None:
-            focus.scroll_into_view_if_needed()  # type: ignore[attr-defined]
-        failures = contrast_failures(page)
-        assert not failures, f"{self.variant}/{name}: contrast below AA: {failures}"
-        violations = axe_violations(page)
-        assert not violations, f"{self.variant}/{name}: axe: {violations}"
-        assert page.locator(".jp-plan-run-card .jupyter-button").count() == 0
-        shot = self.lab.screenshot(f"-{name}")
-        if self.docs:
-            DOCS.mkdir(parents=True, exist_ok=True)
-            shutil.copy(shot, DOCS / f"{self.variant}-{name}.png")
+        check_look(self.lab, f"{self.variant}/{name}", focus)
+        assert self.lab.page.locator(".jp-plan-run-card .jupyter-button").count() == 0
+        state_shot(self.lab, self.variant, name)
 
 
 @pytest.mark.parametrize(
@@ -116,9 +100,7 @@ def test_journey(
     page = lab.page
     page.set_viewport_size({"width": width, "height": 900})
     check = Checks(lab, variant)
-    if theme != "JupyterLab Light":
-        set_theme(lab, theme)
-    try:
+    with in_theme(lab, theme):
         load_extension(lab)
         lab.run_cell(DATA)
         plan_id = f"journey_{variant}"
@@ -188,9 +170,6 @@ def test_journey(
             )
             assert not wide, wide
         assert not lab.page_errors, lab.page_errors
-    finally:
-        if theme != "JupyterLab Light":
-            set_theme(lab, "JupyterLab Light")  # the server's settings outlive this test
 
 
 def test_the_checks_catch_what_they_look_for(lab: LabPage) -> None:

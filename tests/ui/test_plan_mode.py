@@ -22,6 +22,7 @@ import pytest
 from jupyter_plan.testing.fake_server import text, tool_call
 from jupyter_plan.testing.lab import LabPage, SwappableResponder
 
+from .prompting import kernel_mode, wait_mode
 from .steps import load_extension
 
 pytestmark = pytest.mark.ui
@@ -85,38 +86,6 @@ def test_plan_mode_refuses_edits_and_shows_it(lab: LabPage, fake_model: Swappabl
     cell.scroll_into_view_if_needed()
     lab.screenshot()
     assert not lab.page_errors, lab.page_errors
-
-
-def selected_mode(lab: LabPage) -> str:
-    return str(lab.sidebar.locator("select.jp-plan-mode-select").input_value())
-
-
-def kernel_mode(lab: LabPage) -> str:
-    cell = lab.run_cell("%plan mode")
-    out = lab.cell_output_text(cell).strip()
-    assert out.startswith("approval mode for %build: "), out
-    return out.removeprefix("approval mode for %build: ")
-
-
-LABELS = {
-    "unset": "As approved",
-    "default": "Review each edit",
-    "auto_edit": "Auto-accept edits",
-    "plan": "Read-only (plan)",
-}
-
-
-def wait_mode(lab: LabPage, mode: str) -> None:
-    """The switcher is at ``mode`` and the status bar item names it as the switcher does."""
-    lab.page.wait_for_function(
-        """([mode, label]) => {
-            const select = document.querySelector('#jupyter-plan-sidebar .jp-plan-mode-select');
-            const status = document.querySelector('#jp-main-statusbar .jp-plan-statusbar-mode');
-            return select && select.value === mode && status
-              && status.textContent.trim() === 'Approval: ' + label;
-        }""",
-        arg=[mode, LABELS[mode]],
-    )
 
 
 def test_load_ext_alone_connects_the_panel(lab: LabPage) -> None:

@@ -6,30 +6,19 @@ to ``docs/images/{light,dark}-step-comments*.png``."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from jupyter_plan.testing.cards import (
-    act,
-    axe_violations,
-    contrast_failures,
-    run_card,
-    set_theme,
-    wait_phase,
-)
+from jupyter_plan.testing.cards import act, run_card, wait_phase
 from jupyter_plan.testing.fake_server import text, tool_call
 from jupyter_plan.testing.lab import LabPage, SwappableResponder
 
-from .steps import DATA, RICH_PLAN, load_extension, rich_planning
+from .steps import DATA, RICH_PLAN, check_look, in_theme, load_extension, rich_planning, state_shot
 from .test_pages import user_text
 
 pytestmark = pytest.mark.ui
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "images"
 TWO_STEPS = RICH_PLAN.replace(
     "\n## Risks",
     "### S2. Chart the totals\nDraw a bar chart of the totals by region.\n"
@@ -73,15 +62,8 @@ def comment(card: Any, anchor: str, words: str, lab: LabPage) -> None:
 
 def shot(lab: LabPage, variant: str, name: str, focus: Any) -> None:
     """Check contrast and axe in this state, and save its screenshot (and the docs' copy)."""
-    focus.scroll_into_view_if_needed()
-    failures = contrast_failures(lab.page)
-    assert not failures, f"{variant}/{name}: contrast below AA: {failures}"
-    violations = axe_violations(lab.page)
-    assert not violations, f"{variant}/{name}: axe: {violations}"
-    saved = lab.screenshot(f"-{name}")
-    if os.environ.get("JUPYTER_PLAN_DOCS_IMAGES") == "1":
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(saved, DOCS / f"{variant}-{name}.png")
+    check_look(lab, f"{variant}/{name}", focus)
+    state_shot(lab, variant, name)
 
 
 @pytest.mark.parametrize(
@@ -90,9 +72,7 @@ def shot(lab: LabPage, variant: str, name: str, focus: Any) -> None:
 def test_comment_on_two_steps_and_see_which_were_addressed(
     lab: LabPage, fake_model: SwappableResponder, variant: str, theme: str
 ) -> None:
-    if theme != "JupyterLab Light":
-        set_theme(lab, theme)
-    try:
+    with in_theme(lab, theme):
         load_extension(lab)
         lab.run_cell(DATA)
         plan_id = f"commented_{variant}"
@@ -138,6 +118,3 @@ def test_comment_on_two_steps_and_see_which_were_addressed(
         assert said == "Iterating: 2 comments on S1, S2", said
         shot(lab, variant, "step-comments-marks", review)
         assert not lab.page_errors, lab.page_errors
-    finally:
-        if theme != "JupyterLab Light":
-            set_theme(lab, "JupyterLab Light")  # the server's settings outlive this test
