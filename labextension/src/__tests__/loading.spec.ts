@@ -1,16 +1,10 @@
 import { PlansModel } from '../model';
 import { JSONObject } from '../protocol';
+import { planJSON } from './plans';
 
 function plan(id: string): JSONObject {
-  return {
-    version: 1,
-    id,
-    title: `Plan ${id}`,
-    status: 'approved',
-    revision: 1,
-    steps: [],
-    created: `2026-01-01T00:00:0${id.length}`
-  } as unknown as JSONObject;
+  const created = `2026-01-01T00:00:0${id.length}`;
+  return planJSON(id, { status: 'approved', steps: [], usage: undefined, created }) as unknown as JSONObject;
 }
 
 describe('a big plan store arrives in pages', () => {

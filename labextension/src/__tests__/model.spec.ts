@@ -7,20 +7,7 @@ import {
   PlansModel
 } from '../model';
 import { IPlanJSON, JSONObject, PLAN_MIME } from '../protocol';
-
-function plan(id: string, extra: Partial<IPlanJSON> = {}): IPlanJSON {
-  return {
-    version: 1,
-    id,
-    title: `Plan ${id}`,
-    status: 'awaiting_review',
-    revision: 1,
-    steps: [{ id: 'S1', title: 'Load', status: 'pending' }],
-    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost_usd: 0.01 },
-    created: `2026-01-0${id.length}T00:00:00`,
-    ...extra
-  };
-}
+import { planJSON as plan } from './plans';
 
 function output(p: IPlanJSON): JSONObject {
   return { output_type: 'display_data', data: { 'text/markdown': '# x', [PLAN_MIME]: p as unknown as JSONObject }, metadata: {} };

@@ -1,13 +1,6 @@
 import { PlansModel } from '../model';
 import { IPlanJSON, IRunSummary, JSONObject } from '../protocol';
-import {
-  choiceOf,
-  cycleMode,
-  nextModeOf,
-  planBlocked,
-  promptSource,
-  shownMode
-} from '../sidebar/modes';
+import { choiceOf, cycleMode, nextModeOf, planBlocked, promptSource, shownMode } from '../sidebar/modes';
 
 function run(phase: string, extra: Partial<IRunSummary> = {}): IRunSummary {
   return {

@@ -2,22 +2,13 @@ import { Channel } from '../bridge/channel';
 import { PlansModel } from '../model';
 import { CAPABILITIES, IPlanJSON, JSONObject } from '../protocol';
 import { disposeAll, fakeHost } from './helpers';
+import { planJSON } from './plans';
 
 afterEach(disposeAll);
 
 function plan(id: string, extra: Partial<IPlanJSON> = {}): JSONObject {
-  const json: IPlanJSON = {
-    version: 1,
-    id,
-    title: `Plan ${id}`,
-    status: 'approved',
-    revision: 1,
-    steps: [{ id: 'S1', title: 'Load', status: 'pending' }],
-    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2, cost_usd: null },
-    created: `2026-01-0${id.length}T00:00:00`,
-    ...extra
-  };
-  return json as unknown as JSONObject;
+  const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2, cost_usd: null };
+  return planJSON(id, { status: 'approved', usage, ...extra }) as unknown as JSONObject;
 }
 
 function setup() {
