@@ -9,7 +9,10 @@ request, and what loading the extension costs a person's next (CPU-bound) cell.
     process's ``perf_counter``). Rows: *live* (the magic returns, the agent runs on the
     kernel's loop: JupyterLab, here with ``JUPYTER_PLAN_INTERACTIVE=1``) with the background
     warm-up (``notebook/warmup.py``) and with ``warm_up: false`` (what it was before); and
-    *headless* (nbconvert, papermill: no person waits, so no warm-up by design).
+    *headless* (nbconvert, papermill: no person waits, so no warm-up by design). The row
+    *mid warm-up* sends the ``%%plan`` ``--during`` seconds after ``%load_ext``, while the
+    warm-up is importing: the plan then waits on that import, which must go on at full speed
+    (before the fix in 65cf912 it crept a module per 0.1 s poll: minutes).
 (b) CPU-bound cell: ``sum(i * i for i in range(--work))`` timed inside the kernel, in a fresh
     kernel without the extension, and in one with the warm-up: sent right after
     ``%load_ext`` (before the warm-up starts), and sent ``--during`` seconds after it, while
@@ -140,11 +143,16 @@ def main() -> None:
         (cold_home / "user").mkdir(parents=True)
         (cold_home / "user" / "settings.json").write_text('{"warm_up": false}')
         cold = {**live, "JUPYTER_PLAN_USER_DIR": str(cold_home / "user")}
-        modes = {"live, warm-up": live, "live, warm_up: false": cold, "headless": env}
+        modes = {
+            "live, warm-up": (live, args.idle),
+            f"live, {args.during:g} s (mid warm-up)": (live, args.during),
+            "live, warm_up: false": (cold, args.idle),
+            "headless": (env, args.idle),
+        }
         first_request(project, env, model, 0)  # warm bytecode caches
         firsts = {
-            mode: [first_request(project, e, model, args.idle) for _ in range(args.runs)]
-            for mode, e in modes.items()
+            mode: [first_request(project, e, model, idle) for _ in range(args.runs)]
+            for mode, (e, idle) in modes.items()
         }
         warm = [warm_up_time(project, live) for _ in range(args.runs)]
         cpu: dict[str, list[tuple[float, str]]] = {}
@@ -159,7 +167,7 @@ def main() -> None:
                 run = cpu_cell(project, live, args.work, after, pause)
                 cpu.setdefault(row, []).append(run)
     print(f"(a) Shift+Enter -> first model request, fresh kernel idle {args.idle:g} s "
-          f"after %load_ext (median of {args.runs})")  # fmt: skip
+          f"after %load_ext unless said (median of {args.runs})")  # fmt: skip
     for mode, times in firsts.items():
         spread = f"{min(times) * 1000:.0f}-{max(times) * 1000:.0f}"
         print(f"    {mode:<24} {statistics.median(times) * 1000:>7.0f} ms   (range {spread} ms)")
