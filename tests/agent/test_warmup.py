@@ -48,6 +48,17 @@ def test_when_to_warm_up(
         assert reason is not None and why in reason
 
 
+def warm_import(gate_type: Any, idle: threading.Event, module: str, gates: list[Any]) -> None:
+    """Import ``module`` in this thread as the warm-up does: behind its gate (kept in
+    ``gates``), which pauses while ``idle`` is clear."""
+    gates.append(gate := gate_type(threading.get_ident(), idle))
+    sys.meta_path.insert(0, gate)
+    try:
+        importlib.import_module(module)
+    finally:
+        sys.meta_path.remove(gate)
+
+
 def test_the_gate_pauses_the_warm_up_while_a_cell_runs(tmp_path: Path) -> None:
     (tmp_path / "jp_warm_probe.py").write_text("VALUE = 42\n")
     sys.path.insert(0, str(tmp_path))
@@ -59,15 +70,7 @@ def test_the_gate_pauses_the_warm_up_while_a_cell_runs(tmp_path: Path) -> None:
                 reached.set()
             return super().find_spec(name, path, target)
 
-    def warm() -> None:
-        gate = Gate(threading.get_ident(), idle)
-        sys.meta_path.insert(0, gate)
-        try:
-            importlib.import_module("jp_warm_probe")
-        finally:
-            sys.meta_path.remove(gate)
-
-    thread = threading.Thread(target=warm)
+    thread = threading.Thread(target=warm_import, args=(Gate, idle, "jp_warm_probe", []))
     try:
         thread.start()
         assert reached.wait(30)
@@ -101,16 +104,7 @@ def test_the_warm_up_goes_on_at_once_while_another_thread_waits_for_its_import(
     idle.set()  # no cell runs yet: the warm-up starts the package
     gates: list[warmup._Gate] = []
     got: list[Any] = []
-
-    def warm() -> None:
-        gates.append(gate := warmup._Gate(threading.get_ident(), idle))
-        sys.meta_path.insert(0, gate)
-        try:
-            importlib.import_module("jp_warm_pkg")
-        finally:
-            sys.meta_path.remove(gate)
-
-    warmer = threading.Thread(target=warm)
+    warmer = threading.Thread(target=warm_import, args=(warmup._Gate, idle, "jp_warm_pkg", gates))
     plan = threading.Thread(target=lambda: got.append(importlib.import_module("jp_warm_pkg")))
     try:
         warmer.start()
