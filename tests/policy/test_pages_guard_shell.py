@@ -9,7 +9,7 @@ import pytest
 
 from jupyter_plan.policy.loader import PolicyFile, builtin_files, load_rules
 from jupyter_plan.policy.pages_guard import REFUSED, PagesGuardedEngine
-from jupyter_plan.policy.types import Decision, Mode, Tier
+from jupyter_plan.policy.types import Decision, Mode, Tier, ToolKind
 
 SHELL = "run_shell_command"
 REFUSED_START = REFUSED.split("{", 1)[0]  # "Pages are the person's: "
@@ -121,3 +121,16 @@ def test_write_file_into_the_pages_folder_is_refused_as_before(project: Path) ->
     args = {"file_path": ".jupyter_plan/pages/a.md", "content": "x"}
     result = engine(project).decide("write_file", args, Mode.YOLO)
     assert result.decision is Decision.DENY and result.reason.startswith(REFUSED_START)
+
+
+def test_the_guard_takes_the_engine_s_arguments_by_keyword_too(project: Path) -> None:
+    guarded = engine(project)
+    seen: list[Decision] = []
+    guarded.audit = lambda result: seen.append(result.decision)
+    args = {"file_path": ".jupyter_plan/pages/a.md"}
+    result = guarded.decide(tool="export_page", args=args, mode=Mode.YOLO, kind=ToolKind.WRITE)
+    assert result.decision is Decision.DENY and result.reason.startswith(REFUSED_START)
+    assert seen == [Decision.DENY]  # audited once, with the guard's decision
+    command = {"command": "rm .jupyter_plan/pages/a.md"}
+    assert guarded.decide("bash", command, "yolo", kind=ToolKind.SHELL).decision is Decision.DENY
+    assert seen == [Decision.DENY, Decision.DENY]
