@@ -10,6 +10,16 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
+# Flags several magics share (an ``argument`` only records its parser call: reusable).
+_MODEL = argument("--model", help="any litellm model string (default: settings)")
+_NOTEBOOK = argument("--notebook", help="this kernel's notebook, when it cannot be found")
+_YES = argument("--yes", action="store_true", help="headless: allow what the policy would ask")
+
+
+def _approve(help: str) -> argument:
+    """``--approve MODE``: headless, a plan is approved for this build mode."""
+    return argument("--approve", choices=["auto_edit", "default"], help=help)
+
 
 @magics_class
 class PlanMagics(Magics):
@@ -21,16 +31,12 @@ class PlanMagics(Magics):
         return self.shell
 
     @magic_arguments()
-    @argument("--model", help="any litellm model string (default: settings)")
+    @_MODEL
     @argument("--api-base", help="the model's base URL, e.g. a LiteLLM proxy or Ollama")
     @argument("--skill", help="activate this skill from the start")
     @argument("--id", dest="plan_id", help="plan id (an existing plan gets a new revision)")
-    @argument(
-        "--approve",
-        choices=["auto_edit", "default"],
-        help="headless: approve the plan for this build mode without asking",
-    )
-    @argument("--notebook", help="this kernel's notebook, when it cannot be found")
+    @_approve("headless: approve the plan for this build mode without asking")
+    @_NOTEBOOK
     @argument(
         "--live",
         action="store_true",
@@ -93,12 +99,12 @@ class PlanMagics(Magics):
     @argument("plan_id", nargs="?", help="the plan to build (default: the latest approved)")
     @argument("--auto-edit", action="store_true", help="allow cell edits without asking")
     @argument("--manual", action="store_true", help="review each edit (ask before each)")
-    @argument("--yes", action="store_true", help="headless: allow what the policy would ask")
+    @_YES
     @argument("--rebuild", action="store_true", help="build again a plan already built")
     @argument("--undo", action="store_true", help="restore the notebook to before the build")
-    @argument("--model", help="any litellm model string (default: settings)")
+    @_MODEL
     @argument("--api-base", help="the model's base URL")
-    @argument("--notebook", help="this kernel's notebook, when it cannot be found")
+    @_NOTEBOOK
     @argument(
         "--live",
         action="store_true",
@@ -119,15 +125,11 @@ class PlanMagics(Magics):
         return commands.build(self.ip, args)
 
     @magic_arguments()
-    @argument("--model", help="any litellm model string (default: settings)")
+    @_MODEL
     @argument("--api-base", help="the model's base URL")
-    @argument("--notebook", help="this kernel's notebook, when it cannot be found")
-    @argument("--yes", action="store_true", help="headless: allow what the policy would ask")
-    @argument(
-        "--approve",
-        choices=["auto_edit", "default"],
-        help="headless: if the agent enters plan mode, approve the plan for this build mode",
-    )
+    @_NOTEBOOK
+    @_YES
+    @_approve("headless: if the agent enters plan mode, approve the plan for this build mode")
     @argument("--live", action="store_true", help="ask the model even if a recording matches")
     @argument("words", nargs="*", help="the task (line magic)")
     @line_cell_magic
