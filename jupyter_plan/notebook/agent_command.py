@@ -16,6 +16,7 @@ from IPython.display import Markdown
 
 from jupyter_plan.models import Plan
 from jupyter_plan.notebook import commands
+from jupyter_plan.notebook.endings import ended, stopped
 from jupyter_plan.notebook.kernel_session import KernelSession, bundle, placeholder
 from jupyter_plan.policy.types import Mode
 from jupyter_plan.redaction import redact_credentials, scrub
@@ -58,9 +59,7 @@ def agent(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
         plan = outcome.plan.plan if outcome.plan is not None else None
         if plan is None:  # answered, or done in place: the agent's words
             handle.update(Markdown(scrub(outcome.answer or "(no text)")))
-            if review is not None:
-                review.finish(None)
-                review.hand_over()
+            ended(review, None)
             session.changed()
             return
         session.last_plan = plan.id
@@ -70,18 +69,10 @@ def agent(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
 
         show(plan)
         session.plan_outputs[plan.id] = show  # a build updates it (N/M steps)
-        if review is not None:
-            review.finish(plan)
-            review.hand_over()
+        ended(review, plan)
         session.changed()
 
-    def fail(error: BaseException) -> None:
-        handle.update(Markdown(""))  # said once: on the card, or by the UsageError
-        if review is not None:
-            review.end_with(error, "Stopped.")
-        session.changed()
-
-    running = commands._run(session, run, done, fail)
+    running = commands._run(session, run, done, stopped(session, handle, review, "Stopped."))
     if review is not None and running is not None:
         review.on_stop = running.cancel
     return None

@@ -12,6 +12,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import Markdown, display
 
 from jupyter_plan.models import Plan, PlanStatus
+from jupyter_plan.notebook.endings import ended, stopped
 from jupyter_plan.notebook.kernel_session import Flags, KernelSession, bundle, placeholder
 from jupyter_plan.policy.types import MODE_NAMES, Mode
 from jupyter_plan.record.store import PlanStore, PlanStoreError
@@ -167,9 +168,7 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
     def done(outcome: Any) -> None:
         if outcome.plan is None:  # answered in text: no plan was submitted
             handle.update(Markdown(scrub(NO_PLAN + (outcome.answer or "(no text)"))))
-            if review is not None:
-                review.finish(None)
-                review.hand_over()
+            ended(review, None)
             return
         session.last_plan = outcome.plan.id
 
@@ -180,17 +179,10 @@ def plan(shell: InteractiveShell, task: str, args: argparse.Namespace) -> None:
         if hint := suggest_page(outcome.plan, resolved.settings.pages.suggest_after_chars):
             print(f"jupyter-plan: note: {hint}")
         session.plan_outputs[outcome.plan.id] = show  # a build updates it (N/M steps)
-        if review is not None:
-            review.finish(outcome.plan)
-            review.hand_over()
+        ended(review, outcome.plan)
         session.changed()
 
-    def fail(error: BaseException) -> None:
-        handle.update(Markdown(""))  # said once: on the card, or by the UsageError
-        if review is not None:
-            review.end_with(error, "Stopped; the draft is kept.")
-        session.changed()
-
+    fail = stopped(session, handle, review, "Stopped; the draft is kept.")
     try:
         running = _run(session, run, done, fail)
     except BaseException:
@@ -258,9 +250,7 @@ def build(shell: InteractiveShell, args: argparse.Namespace) -> None:
             session.plan_outputs[target.id](outcome.plan)
         for other in session.runs(target.id):
             other.sync_plan(outcome.plan)
-        if review is not None:
-            review.finish(outcome.plan, outcome.summary)
-            review.hand_over()
+        ended(review, outcome.plan, outcome.summary)
         session.changed()
 
     def fail(error: BaseException) -> None:
