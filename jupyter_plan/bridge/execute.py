@@ -37,13 +37,7 @@ class Execution:
     error: str | None = None  # "ename: evalue" when status is error
 
     def as_run(self, cell_id: str) -> CellRun:
-        return CellRun(
-            cell_id=cell_id,
-            status=self.status,
-            execution_count=self.execution_count,
-            outputs=self.outputs,
-            error=self.error,
-        )
+        return CellRun(cell_id=cell_id, **vars(self))
 
 
 class Executor(Protocol):
