@@ -23,6 +23,7 @@ from jupyter_plan.bridge.base import BridgeError
 from jupyter_plan.bridge.comm import CommBridge
 from jupyter_plan.models import NewCell, ReviewDecision
 from jupyter_plan.notebook.kernel_session import KernelSession
+from jupyter_plan.notebook.sidebar import plan_cell
 from jupyter_plan.record.atomic import write_atomic
 from jupyter_plan.record.edits import EditRefused, HandEditError, absorb_edit
 from jupyter_plan.record.pages import PageError, PageStore, next_plan_cell, page_from_plan
@@ -136,7 +137,7 @@ class PageOps:
             if run.awaiting:
                 run.reject(f"turned into the page {page.name!r}; a new plan references it")
         snapshot = await bridge.get_notebook()
-        after = _plan_cell(snapshot.cells, plan_id)
+        after = plan_cell(snapshot.cells, plan_id)
         [cell_id] = await bridge.insert_cells(
             [NewCell(source=next_plan_cell(page, plan))], after=after
         )
@@ -164,18 +165,6 @@ class PageOps:
 
 def attach_page_ops(session: KernelSession, registry: Any, changed: Any = None) -> PageOps:
     return PageOps(session, changed).attach(registry)
-
-
-def _plan_cell(cells: list[Any], plan_id: str) -> str | None:
-    from jupyter_plan.ui.render import PLAN_MIME
-
-    found = None
-    for cell in cells:
-        for output in cell.outputs:
-            data = (output.get("data") or {}).get(PLAN_MIME)
-            if isinstance(data, dict) and data.get("id") == plan_id:
-                found = cell.id
-    return found
 
 
 def _said(task: asyncio.Future[Any]) -> None:

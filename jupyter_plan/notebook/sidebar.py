@@ -248,7 +248,7 @@ class Sidebar:
     async def _insert_and_run(self, bridge: CommBridge, source: str, plan_id: str) -> str:
         """A cell with ``source`` below the plan's cell (the end without one), then run it."""
         snapshot = await bridge.get_notebook()
-        after = _plan_cell(snapshot.cells, plan_id)
+        after = plan_cell(snapshot.cells, plan_id)
         [cell_id] = await bridge.insert_cells([NewCell(source=source)], after=after)
         # Not awaited: the run answers when the cell finishes, and this reply should not
         # wait for a whole build. Errors show in the cell, like any cell's.
@@ -315,7 +315,7 @@ def _plan_id(args: dict[str, Any], op: str) -> str:
     return plan_id
 
 
-def _plan_cell(cells: list[Any], plan_id: str) -> str | None:
+def plan_cell(cells: list[Any], plan_id: str) -> str | None:
     """The last cell showing the plan (its ``%%plan`` cell), else None (the end)."""
     found = None
     for cell in cells:
