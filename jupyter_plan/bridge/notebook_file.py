@@ -31,22 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_plan.bridge.base import BridgeError
-from jupyter_plan.record.atomic import write_atomic
+from jupyter_plan.record.atomic import Stamp, file_stamp, write_atomic
 
-Signature = tuple[int, int, int]  # inode, size, mtime in ns
 CHEAP, SHARE = 0.02, 10  # a write under 20 ms always; else at most 1/10 of the time
 
 
 class NotebookChanged(BridgeError):
     """The file changed on disk while edits of ours were not yet written."""
-
-
-def signature(path: Path) -> Signature | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def conflict_path(path: Path) -> Path:
@@ -212,13 +203,13 @@ class NotebookFile:
         self.path, self._load = path, load
         self.dirty = False  # edits not yet on disk
         self._nb: Any = None
-        self._seen: Signature | None = None
+        self._seen: Stamp | None = None
         self._cells: dict[str, str] = {}  # cell id -> its JSON, for cells unchanged since
         self._written = (0.0, 0.0)  # the last write: when it ended (monotonic), its cost
 
     def notebook(self) -> Any:
         """The notebook, from memory unless the file changed (see the module doc)."""
-        now = signature(self.path)
+        now = file_stamp(self.path)
         if self._nb is not None and now == self._seen:
             return self._nb
         if self._nb is not None and self.dirty:
@@ -262,14 +253,14 @@ class NotebookFile:
         """Write the edits atomically, unless another writer changed the file first."""
         if not self.dirty:
             return
-        if signature(self.path) != self._seen:
+        if file_stamp(self.path) != self._seen:
             raise self._conflict()
         started = time.monotonic()
         try:
             write_atomic(self.path, self.dumps())
         except OSError as exc:
             raise BridgeError(f"cannot write notebook {self.path}: {exc}") from None
-        self._seen = signature(self.path)
+        self._seen = file_stamp(self.path)
         self.dirty = False
         ended = time.monotonic()
         self._written = (ended, ended - started)

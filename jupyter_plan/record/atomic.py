@@ -11,6 +11,17 @@ from pathlib import Path
 
 from jupyter_plan.redaction import REDACTED, credential_values
 
+Stamp = tuple[int, int, int]  # mtime in ns, size, inode
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    """What changes when ``path`` is rewritten (by us: a new inode), or None when absent."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
 
 class CredentialInPath(PermissionError):
     """A file name would hold a credential: refused (an OSError, so tools report it)."""

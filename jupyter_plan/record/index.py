@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_plan.models import Plan
-from jupyter_plan.record.atomic import write_atomic
+from jupyter_plan.record.atomic import Stamp, file_stamp, write_atomic
 from jupyter_plan.record.store import _ID as ID  # check_id also scans for keys: 180 µs a file
 from jupyter_plan.record.store import (
     META_FILE,
@@ -40,8 +40,6 @@ from jupyter_plan.record.store import (
 INDEX_FILE = ".index/plans.json"  # the folder ignores itself in git, as .locks/ does
 FORMAT = 1
 log = logging.getLogger(__name__)
-
-Stamp = tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -162,12 +160,12 @@ class PlanIndex:
     def _current(self, plan_id: str, old: Outline, stamp: Stamp) -> bool:
         if old.stamp != stamp:
             return False
-        return old.meta_stamp is None or old.meta_stamp == _stamp(self._meta(plan_id))
+        return old.meta_stamp is None or old.meta_stamp == file_stamp(self._meta(plan_id))
 
     def _outline(self, plan_id: str, stamp: Stamp, mtime: float) -> Outline | None:
         """The plan's outline (None: deleted since it was listed)."""
         path = self.plan_dir / f"{plan_id}.md"
-        meta_stamp = None if _has_front_matter(path) else _stamp(self._meta(plan_id))
+        meta_stamp = None if _has_front_matter(path) else file_stamp(self._meta(plan_id))
         try:
             plan = self._outlines.load(plan_id)
         except PlanNotFound:
@@ -244,14 +242,6 @@ def _plan_files(plan_dir: Path) -> list[tuple[str, os.stat_result]]:
         except OSError:  # deleted while we listed
             continue
     return found
-
-
-def _stamp(path: Path) -> Stamp | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def _has_front_matter(path: Path) -> bool:
