@@ -30,10 +30,27 @@ export function ruleLine(request: { reason: string; rule: string | null }): stri
   return request.reason.includes(where) ? request.reason : `${request.reason}: rule ${request.rule}`;
 }
 
-export function ApprovalCard(props: {
-  request: IApprovalRequest;
-  onAnswer: (action: 'allow' | 'deny', args: { scope?: string; reason?: string }) => void;
+/** How a card answers the kernel's approval request. */
+export type Answer = (action: 'allow' | 'deny', args: { scope?: string; reason?: string }) => void;
+
+/** A card's first answer to a request: allow this one call. */
+export function AllowOnce(props: {
+  className: string;
+  onAnswer: Answer;
+  children: React.ReactNode;
 }): JSX.Element {
+  return (
+    <button
+      type="button"
+      className={`jp-plan-button jp-plan-primary ${props.className}`}
+      onClick={() => props.onAnswer('allow', { scope: 'once' })}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+export function ApprovalCard(props: { request: IApprovalRequest; onAnswer: Answer }): JSX.Element {
   const { request } = props;
   const services = React.useContext(Services);
   const [reason, setReason] = React.useState('');
@@ -61,13 +78,9 @@ export function ApprovalCard(props: {
         </div>
       </details>
       <div className="jp-plan-actions">
-        <button
-          type="button"
-          className="jp-plan-button jp-plan-primary jp-plan-allow-once"
-          onClick={() => props.onAnswer('allow', { scope: 'once' })}
-        >
+        <AllowOnce className="jp-plan-allow-once" onAnswer={props.onAnswer}>
           Allow
-        </button>
+        </AllowOnce>
         <button
           type="button"
           className="jp-plan-button jp-plan-allow-build"

@@ -7,6 +7,7 @@
 import * as React from 'react';
 import { modeLabel } from '../model';
 import { IApprovalRequest, KernelMode } from '../protocol';
+import { AllowOnce, Answer } from './approval';
 import { Markdown, Services } from './services';
 
 export const PLAN_SWITCH_TOOL = 'enter_plan_mode';
@@ -27,10 +28,7 @@ export function switchReason(request: IApprovalRequest): string {
   return typeof reason === 'string' && reason.trim() ? reason : request.preview;
 }
 
-export function PlanSwitchCard(props: {
-  request: IApprovalRequest;
-  onAnswer: (action: 'allow' | 'deny', args: { scope?: string; reason?: string }) => void;
-}): JSX.Element {
+export function PlanSwitchCard(props: { request: IApprovalRequest; onAnswer: Answer }): JSX.Element {
   const services = React.useContext(Services);
   const mode = services.sessionMode?.();
   const reason = switchReason(props.request);
@@ -46,13 +44,9 @@ export function PlanSwitchCard(props: {
         changes until you approve it.
       </div>
       <div className="jp-plan-actions">
-        <button
-          type="button"
-          className="jp-plan-button jp-plan-primary jp-plan-switch-confirm"
-          onClick={() => props.onAnswer('allow', { scope: 'once' })}
-        >
+        <AllowOnce className="jp-plan-switch-confirm" onAnswer={props.onAnswer}>
           Confirm — plan first
-        </button>
+        </AllowOnce>
         <button
           type="button"
           className="jp-plan-button jp-plan-switch-stay"
