@@ -97,7 +97,7 @@ export function PagesSection(props: {
         <input
           className="jp-mod-styled jp-plan-page-new-name"
           aria-label="New page name"
-          placeholder="new-page-name"
+          placeholder="page name"
           value={name}
           disabled={!connected}
           onChange={e => setName(e.target.value)}
