@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from jupyter_plan.bridge.execute import Executor
 from jupyter_plan.bridge.file import built_cell_id, load_notebook, snapshot_from_nbformat
-from jupyter_plan.bridge.memory import MemoryBridge, insert_index
+from jupyter_plan.bridge.memory import MemoryBridge
 from jupyter_plan.bridge.notebook_file import joined_output
 from jupyter_plan.models import Cell, NewCell, NotebookSnapshot
 
@@ -43,26 +43,8 @@ class DetachedBridge(MemoryBridge):
         super().__init__(read_snapshot(self.path), executor)
         self._original = {c.id: (c.source, copy.deepcopy(c.metadata)) for c in self.snapshot.cells}
 
-    async def insert_cells(
-        self, cells: list[NewCell], *, after: str | None = None, before: str | None = None
-    ) -> list[str]:
-        ids = self._ids
-        at = insert_index(ids, after, before)
-        taken = set(ids)
-        made = []
-        for new in cells:
-            cell_id = built_cell_id(taken, new)
-            taken.add(cell_id)
-            made.append(
-                Cell(
-                    id=cell_id,
-                    cell_type=new.cell_type,
-                    source=new.source,
-                    metadata=copy.deepcopy(new.metadata),
-                )
-            )
-        self.snapshot.cells[at:at] = made
-        return [c.id for c in made]
+    def _new_id(self, taken: set[str], new: NewCell) -> str:
+        return built_cell_id(taken, new)  # the same id every runner gives this built cell
 
     def apply(self, changes: dict[str, Any]) -> None:
         """Replay an earlier build's :meth:`changes` on this copy (the runner holds those

@@ -99,7 +99,7 @@ class MemoryBridge:
         taken = set(ids)
         made = []
         for new in cells:
-            cell_id = new_cell_id(taken)
+            cell_id = self._new_id(taken, new)
             taken.add(cell_id)
             made.append(
                 Cell(
@@ -111,6 +111,9 @@ class MemoryBridge:
             )
         self.snapshot.cells[at:at] = made
         return [c.id for c in made]
+
+    def _new_id(self, taken: set[str], new: NewCell) -> str:
+        return new_cell_id(taken)
 
     async def replace_cell(self, cell_id: str, source: str) -> None:
         self._cell(cell_id).source = source  # outputs stay until it runs, as in JupyterLab
