@@ -3,6 +3,7 @@ offline replay of a recorded notebook by ``jupyter-plan run``."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -47,6 +48,51 @@ class Kernel:
 
     def set_value(self, comm_id: str, value: Any) -> None:
         self.send(comm_id, {"method": "update", "state": {"value": value}, "buffer_paths": []})
+
+
+class Cells:
+    """A headless kernel's notebook: each run appends a cell and returns its outputs."""
+
+    def __init__(self, client: NotebookClient) -> None:
+        self.client = client
+
+    async def run(self, source: str) -> list[Any]:
+        nb = self.client.nb
+        nb.cells.append(nbformat.v4.new_code_cell(source))
+        index = len(nb.cells) - 1
+        return list((await self.client.async_execute_cell(nb.cells[index], index)).outputs)
+
+    async def one_line(self, source: str) -> str:
+        """The single line the cell printed (asserting that is all it printed)."""
+        outputs = [o for o in await self.run(source) if not _blank(o)]
+        assert [o.output_type for o in outputs] == ["stream"], outputs
+        text = outputs[0].text
+        assert text.startswith("UsageError: ") and text.count("\n") == 1, text
+        return text[len("UsageError: ") : -1]
+
+
+def _blank(output: Any) -> bool:
+    """A run's placeholder left empty once the error was said (shows nothing)."""
+    data = output.get("data", {})
+    return output.output_type == "display_data" and not data.get("text/markdown", "x").strip()
+
+
+@contextlib.asynccontextmanager
+async def headless_cells(project: Path, notebook: str) -> AsyncIterator[Cells]:
+    """A kernel running an empty ``notebook`` in ``project`` as nbconvert would (no person,
+    errors kept as outputs), with the extension loaded: headless, it prints nothing."""
+    write_notebook(project / notebook, [])
+    client = NotebookClient(
+        nbformat.v4.new_notebook(),
+        kernel_name="python3",
+        timeout=120,
+        allow_errors=True,
+        resources={"metadata": {"path": str(project)}},
+    )
+    async with client.async_setup_kernel():
+        cells = Cells(client)
+        assert await cells.run("%load_ext jupyter_plan") == []
+        yield cells
 
 
 def write_notebook(path: Path, sources: list[str]) -> bytes:

@@ -5,55 +5,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
-from jupyter_plan.testing.lab_server import write_notebook
 from jupyter_plan.testing.plans import REVENUE_PLAN, approved_plan
 
-
-class Cells:
-    def __init__(self, client: NotebookClient) -> None:
-        self.client = client
-
-    async def run(self, source: str) -> list[Any]:
-        nb = self.client.nb
-        nb.cells.append(nbformat.v4.new_code_cell(source))
-        index = len(nb.cells) - 1
-        return list((await self.client.async_execute_cell(nb.cells[index], index)).outputs)
-
-    async def one_line(self, source: str) -> str:
-        """The single line the cell printed (asserting that is all it printed)."""
-        outputs = [o for o in await self.run(source) if not _blank(o)]
-        assert [o.output_type for o in outputs] == ["stream"], outputs
-        text = outputs[0].text
-        assert text.startswith("UsageError: ") and text.count("\n") == 1, text
-        return text[len("UsageError: ") : -1]
-
-
-def _blank(output: Any) -> bool:
-    """A run's placeholder left empty once the error was said (shows nothing)."""
-    data = output.get("data", {})
-    return output.output_type == "display_data" and not data.get("text/markdown", "x").strip()
+from .conftest import Cells, headless_cells
 
 
 @pytest.fixture
 async def cells(project: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Cells]:
     monkeypatch.delenv("JUPYTER_PLAN_INTERACTIVE", raising=False)
-    write_notebook(project / "analysis.ipynb", [])
-    client = NotebookClient(
-        nbformat.v4.new_notebook(),
-        kernel_name="python3",
-        timeout=120,
-        allow_errors=True,
-        resources={"metadata": {"path": str(project)}},
-    )
-    async with client.async_setup_kernel():
-        kernel = Cells(client)
-        assert await kernel.run("%load_ext jupyter_plan") == []
+    async with headless_cells(project, "analysis.ipynb") as kernel:
         yield kernel
 
 

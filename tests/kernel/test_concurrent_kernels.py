@@ -18,13 +18,12 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from jupyter_plan.record.store import PlanStore
 from jupyter_plan.testing.fake_server import FakeModelServer, Stall, Turn, tool_call
-from jupyter_plan.testing.lab_server import write_notebook
+
+from .conftest import Cells, headless_cells
 
 RUNS = 3
 _TAG = re.compile(r"Plan from kernel (\w+)")
@@ -56,22 +55,10 @@ class Model:
         return tool_call("exit_plan_mode", {"plan_filename": file})
 
 
-class Kernel:
-    def __init__(self, client: NotebookClient) -> None:
-        self.client = client
-
-    async def run(self, source: str) -> list[Any]:
-        nb = self.client.nb
-        nb.cells.append(nbformat.v4.new_code_cell(source))
-        index = len(nb.cells) - 1
-        cell = await self.client.async_execute_cell(nb.cells[index], index)
-        return list(cell.outputs)
-
-
 @pytest.fixture
 async def kernels(
     project: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[Kernel, Kernel, Model]]:
+) -> AsyncIterator[tuple[Cells, Cells, Model]]:
     model = Model()
     with FakeModelServer(model) as srv:
         monkeypatch.setenv("JUPYTER_PLAN_API_BASE", srv.base_url)
@@ -80,16 +67,8 @@ async def kernels(
         async with AsyncExitStack() as stack:
             pair = []
             for name in ("a", "b"):
-                write_notebook(project / f"{name}.ipynb", [])
-                nb = nbformat.v4.new_notebook()
-                client = NotebookClient(
-                    nb, kernel_name="python3", timeout=120, allow_errors=True,
-                    resources={"metadata": {"path": str(project)}},
-                )  # fmt: skip
-                await stack.enter_async_context(client.async_setup_kernel())
-                kernel = Kernel(client)
-                await kernel.run("%load_ext jupyter_plan")
-                pair.append(kernel)
+                cells = headless_cells(project, f"{name}.ipynb")
+                pair.append(await stack.enter_async_context(cells))
             yield pair[0], pair[1], model
 
 
@@ -127,7 +106,7 @@ def on_disk(project: Path, plan_id: str) -> tuple[list[str], list[str]]:
     return tags, sorted(p.name for p in folder.glob("transcript.r*.json"))
 
 
-async def held_race(a: Kernel, b: Kernel, model: Model, plan_id: str, tag: str) -> list[str]:
+async def held_race(a: Cells, b: Cells, model: Model, plan_id: str, tag: str) -> list[str]:
     """A's run holds the id (its model call is held open) while B tries; then A finishes."""
     release, reached = threading.Event(), threading.Event()
     model.hold[f"A{tag}"] = Stall(release, reached=reached)
@@ -139,7 +118,7 @@ async def held_race(a: Kernel, b: Kernel, model: Model, plan_id: str, tag: str) 
 
 
 async def test_the_same_new_id_from_two_kernels(
-    kernels: tuple[Kernel, Kernel, Model], project: Path
+    kernels: tuple[Cells, Cells, Model], project: Path
 ) -> None:
     a, b, model = kernels
     for run in range(RUNS):
@@ -150,7 +129,7 @@ async def test_the_same_new_id_from_two_kernels(
 
 
 async def test_the_same_existing_id_from_two_kernels(
-    kernels: tuple[Kernel, Kernel, Model], project: Path
+    kernels: tuple[Cells, Cells, Model], project: Path
 ) -> None:
     a, b, model = kernels
     assert outcome(await a.run(plan_cell("Afirst", "shared-plan"))) == "ok"
@@ -163,7 +142,7 @@ async def test_the_same_existing_id_from_two_kernels(
 
 
 async def test_unarranged_races_lose_nothing(
-    kernels: tuple[Kernel, Kernel, Model], project: Path
+    kernels: tuple[Cells, Cells, Model], project: Path
 ) -> None:
     """Both cells at once, whoever wins: a success is always on disk, a refusal one line."""
     a, b, _ = kernels

@@ -11,8 +11,7 @@ import pytest
 
 from jupyter_plan.testing.fake_server import FakeModelServer, http_error, text
 
-from .conftest import Script
-from .test_bad_input import Cells, NotebookClient, nbformat, write_notebook
+from .conftest import Cells, Script, headless_cells
 
 PLAN = "%%plan --approve auto_edit --notebook analysis.ipynb"
 
@@ -22,17 +21,7 @@ async def cells(
     project: Path, server: FakeModelServer, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Cells]:
     monkeypatch.delenv("JUPYTER_PLAN_INTERACTIVE", raising=False)
-    write_notebook(project / "analysis.ipynb", [])
-    client = NotebookClient(
-        nbformat.v4.new_notebook(),
-        kernel_name="python3",
-        timeout=120,
-        allow_errors=True,
-        resources={"metadata": {"path": str(project)}},
-    )
-    async with client.async_setup_kernel():
-        kernel = Cells(client)
-        await kernel.run("%load_ext jupyter_plan")
+    async with headless_cells(project, "analysis.ipynb") as kernel:
         yield kernel
 
 
