@@ -12,6 +12,8 @@ Screenshots go to ``tests/ui/screenshots``; with ``JUPYTER_PLAN_DOCS_IMAGES=1`` 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from jupyter_plan.testing.cards import (
@@ -86,6 +88,16 @@ class Checks:
         state_shot(self.lab, self.variant, name)
 
 
+def review_then_iterate(card: Any, check: Checks) -> None:
+    """The review of revision 1 (checked), then Iterate with feedback, until revision 2."""
+    wait_phase(card, "awaiting_review")
+    check.state("review", card)
+    act(card, "iterate")
+    card.locator("textarea.jp-plan-feedback-text").fill("the data is tidy")
+    card.locator("button.jp-plan-feedback-send").click()
+    wait_revision(card, 2)
+
+
 @pytest.mark.parametrize(
     ("variant", "theme", "width"),
     [
@@ -125,12 +137,7 @@ def test_journey(
         form.locator("button.jp-plan-submit").click()
 
         # review, iterate, review the diff
-        wait_phase(card, "awaiting_review")
-        check.state("review", card)
-        act(card, "iterate")
-        card.locator("textarea.jp-plan-feedback-text").fill("the data is tidy")
-        card.locator("button.jp-plan-feedback-send").click()
-        wait_revision(card, 2)
+        review_then_iterate(card, check)
         card.locator(".jp-plan-revision-diff").wait_for()
         check.state("iterated", card.locator(".jp-plan-revision-diff"))
         act(card, "approve_default")

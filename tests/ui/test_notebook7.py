@@ -22,7 +22,6 @@ from jupyter_plan.testing.cards import (
     buttons,
     run_card,
     wait_phase,
-    wait_revision,
 )
 from jupyter_plan.testing.fake_server import FakeModelServer
 from jupyter_plan.testing.lab import UI_TIMEOUT_MS, LabServer, SwappableResponder
@@ -31,7 +30,7 @@ from jupyter_plan.testing.notebook7 import NotebookPage, start_notebook_server
 
 from .conftest import SCREENSHOTS
 from .steps import DATA
-from .test_card_look import Checks, journey_turns
+from .test_card_look import Checks, journey_turns, review_then_iterate
 
 pytestmark = pytest.mark.ui
 
@@ -81,12 +80,7 @@ def test_journey_in_notebook7(
         form.locator("button.jp-plan-option", has_text="pandas groupby").click()
         form.locator("button.jp-plan-option", has_text="amount").click()
         form.locator("button.jp-plan-submit").click()
-        wait_phase(card, "awaiting_review")
-        check.state("review", card)
-        act(card, "iterate")
-        card.locator("textarea.jp-plan-feedback-text").fill("the data is tidy")
-        card.locator("button.jp-plan-feedback-send").click()
-        wait_revision(card, 2)
+        review_then_iterate(card, check)
         item = nb.plan_item("nb7_plan")
         act(item, "approve_default")  # approved in the Plans panel
         wait_phase(card, "approved")

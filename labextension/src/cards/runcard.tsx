@@ -17,6 +17,31 @@ import { IAnswer, QuestionCard } from './question';
 export type ActionArgs = { [key: string]: unknown };
 export type OnAction = (action: RunAction | 'answer' | 'allow' | 'deny', args?: ActionArgs) => void;
 
+/** The run's status line (when `message`) and its buttons, at the foot of a card. */
+function CardFoot(props: {
+  state: ICardState;
+  message: boolean;
+  onAction: OnAction;
+  comments?: number;
+}): JSX.Element {
+  const { state } = props;
+  return (
+    <>
+      {props.message && state.message && (
+        <div className="jp-plan-message" role="status">
+          {state.message}
+        </div>
+      )}
+      <ActionBar
+        actions={state.actions}
+        what={state.plan?.title ?? state.title}
+        onAction={(action, args) => props.onAction(action, args)}
+        comments={props.comments}
+      />
+    </>
+  );
+}
+
 export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.Element {
   const { state } = props;
   const plan = state.plan;
@@ -51,16 +76,7 @@ export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.E
           </ul>
         )}
         <Refused refused={state.refused} />
-        {state.message && (
-          <div className="jp-plan-message" role="status">
-            {state.message}
-          </div>
-        )}
-        <ActionBar
-          actions={state.actions}
-          what={plan?.title ?? state.title}
-          onAction={(action, args) => onAction(action, args)}
-        />
+        <CardFoot state={state} message onAction={onAction} />
       </div>
     );
   }
@@ -125,15 +141,10 @@ export function RunCard(props: { state: ICardState; onAction: OnAction }): JSX.E
       {state.summary && state.kind === 'build' && !state.handed_over && (
         <pre className="jp-plan-build-summary">{state.summary}</pre>
       )}
-      {state.message && state.questions.length === 0 && (
-        <div className="jp-plan-message" role="status">
-          {state.message}
-        </div>
-      )}
-      <ActionBar
-        actions={state.actions}
-        what={plan?.title ?? state.title}
-        onAction={(action, args) => onAction(action, args)}
+      <CardFoot
+        state={state}
+        message={state.questions.length === 0}
+        onAction={onAction}
         comments={countComments(comments)}
       />
     </div>
