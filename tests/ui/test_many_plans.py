@@ -9,6 +9,7 @@ loading line is left behind. Light and dark screenshots.
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -38,7 +39,9 @@ def test_hundreds_of_stored_plans_listed_in_part_filtered_and_shown_older(lab: L
         # The newest are drawn, the oldest (sent in a later page) not, and the panel says so.
         expect(lab.plan_item(ids[-1])).to_have_count(1)
         older = sidebar.locator("button.jp-plan-show-older")
-        expect(older).to_have_text("Show 130 older plans")
+        # (the shared server's project may hold a few plans of earlier tests too)
+        expect(older).to_have_text(re.compile(r"^Show \d+ older plans$"))
+        assert int(older.inner_text().split()[1]) >= STORED - 50
         expect(sidebar.locator(".jp-plan-loading")).to_have_count(0)
         drawn = sidebar.locator(".jp-plan-item").count()
         assert drawn < STORED, drawn  # a bounded list, not every card

@@ -33,6 +33,8 @@ pytestmark = pytest.mark.ui
 def test_keys_and_status_bar_cycle_and_plan_waits_for_the_agent(
     lab: LabPage, fake_model: SwappableResponder
 ) -> None:
+    from playwright.sync_api import expect
+
     load_extension(lab)
     wait_mode(lab, "unset")
     press_cycle(lab)
@@ -66,6 +68,8 @@ def test_keys_and_status_bar_cycle_and_plan_waits_for_the_agent(
     act(card, "stop")
     wait_phase(card, "stopped")
     held.set()
+    # as a person would, once the panel offers Plan again (its state follows the card's)
+    expect(lab.sidebar.locator(".jp-plan-prompt-mode option[value=plan]")).to_be_enabled()
     press_cycle(lab)
     wait_mode(lab, "auto_edit")
     press_cycle(lab)
