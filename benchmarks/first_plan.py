@@ -31,6 +31,12 @@ Re-measured later (load from other work; nothing on these paths changed): (a) li
 warm-up 162 ms (135-12,097), ``warm_up: false`` 4,545 ms, headless 5,202 ms (4,015-5,730);
 (b) +8.2% right after ``%load_ext``, -8.0% with the pause, +8.5% without it.
 
+2026-12-06, quiet machine, after the warm-up's gate fix (median of 3): ``import litellm``
+alone now takes 3.2-3.7 s here (1.7 s when issue 17 was written), so the whole warm-up took
+5.5 s and had not finished after 5 s idle: (a) live with the warm-up 1,198 ms (971-1,228),
+mid warm-up (1 s) 4,833 ms, ``warm_up: false`` 5,717 ms, headless 5,592 ms; (b) +1.2% right
+after ``%load_ext``, +1.3% during the warm-up with its pause, +21.5% without the pause.
+
 Every kernel is fresh (its own process), so each first plan pays what a person's first plan
 pays; bytecode caches are warm (a first run warms them).
 """
