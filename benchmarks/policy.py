@@ -6,6 +6,14 @@ calls in the same run (when its package is installed: ./scripts/setup).
 
 Rules are spread over many tool names (exact, wildcard, args and shell conditions), as a
 large team policy would be; calls mix reads, edits, shell commands and unknown tools.
+
+Measured on the 2-core machine, 2026-12-06 (two runs each):
+- before the fast path (``policy/routes.py``), 100 rules, no shell: ours 4.5 / 5.1 µs, Gemini
+  4.8 / 5.1 µs (and 6.7-10.9 µs against Gemini's 6.9-11.1 µs on a slower hour the day before);
+- with it: ours 2.6 / 2.7 µs, Gemini 5.6 / 5.8 µs; 10 rules 1.1 µs (Gemini 3.1-3.4), 1,000
+  rules 4.4-4.5 µs (Gemini 36-38). Loading: 66 / 680 ms at 1,000 / 10,000 rules (10.3x).
+A call still costs its canonical arguments and one search per argument pattern; what the
+rule walk would conclude from the set of patterns that matched is kept per tool and mode.
 """
 
 from __future__ import annotations

@@ -36,8 +36,7 @@ def for_subagent(policy: PolicyEngine, name: str) -> PolicyEngine:
     """The same rules, deciding as the sub-agent ``name``: its ``subagent`` rules apply."""
     engine = copy.copy(policy)
     engine.subagent = matching.aliases(name)
-    engine._cache = {}  # candidates depend on the sub-agent: never share the caller's
-    engine.by_tool = {}
+    engine.forget()  # candidates depend on the sub-agent: never share the caller's
     return engine
 
 

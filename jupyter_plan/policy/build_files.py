@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from jupyter_plan.policy.paths import real_path
 
@@ -42,3 +44,12 @@ def is_build_file(path: str, root: str | os.PathLike[str] | None) -> bool:
     if name in BUILD_FILE_NAMES or name.startswith(("Dockerfile.", "Containerfile.")):
         return True
     return os.path.splitext(name)[1].lower() in BUILD_FILE_EXTENSIONS
+
+
+def edited_path(args: Mapping[str, Any]) -> str | None:
+    """The file a file-edit call changes (Gemini's extractFilePathFromArgs)."""
+    for key in ("file_path", "path", "filePath", "file"):
+        if key in args and args[key] is not None:
+            value = args[key]
+            return value if isinstance(value, str) else None
+    return None

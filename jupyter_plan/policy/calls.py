@@ -4,6 +4,7 @@ shell decision)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jupyter_plan.policy.matching as matching
@@ -37,6 +38,15 @@ class Hit(NamedTuple):
 
 
 _UNSET: Any = object()
+_READ_KINDS = frozenset((ToolKind.READ, ToolKind.INTERACT))
+# Gemini's default annotations, shared by every call (read only: never written to).
+_READ_ONLY: Mapping[str, Any] = MappingProxyType({"readOnlyHint": True})
+_NOT_READ_ONLY: Mapping[str, Any] = MappingProxyType({"readOnlyHint": False})
+
+
+def default_annotations(kind: ToolKind) -> Mapping[str, Any]:
+    """A call's tool annotations when the caller gives none, from its kind."""
+    return _READ_ONLY if kind in _READ_KINDS else _NOT_READ_ONLY
 
 
 class Call:

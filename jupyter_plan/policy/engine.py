@@ -26,16 +26,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import jupyter_plan.policy.matching as matching
-from jupyter_plan.policy.build_files import is_build_file, is_file_edit_tool
-from jupyter_plan.policy.calls import Call, Hit
+from jupyter_plan.policy.build_files import edited_path, is_build_file, is_file_edit_tool
+from jupyter_plan.policy.calls import Call, Hit, default_annotations
 from jupyter_plan.policy.checkers import SafetyChecker
 from jupyter_plan.policy.paths import PathEscapeError, confine, real_path
+from jupyter_plan.policy.routes import Route, route_for
 from jupyter_plan.policy.shell_decision import decide_shell
 from jupyter_plan.policy.types import (
+    MODES_BY_NAME,
     PLAN_PROTECTED_KINDS,
     SEVERITY,
     SHELL_TOOL,
@@ -50,11 +51,7 @@ from jupyter_plan.policy.types import (
 )
 
 Auditor = Callable[[PolicyDecision], None]
-_MODES: dict[str, Mode] = {**{m.value: m for m in Mode}, "autoEdit": Mode.AUTO_EDIT}
-_READ_KINDS = frozenset((ToolKind.READ, ToolKind.INTERACT))
-# Gemini's default annotations, shared by every call (read only: never written to).
-_READ_ONLY: Mapping[str, Any] = MappingProxyType({"readOnlyHint": True})
-_NOT_READ_ONLY: Mapping[str, Any] = MappingProxyType({"readOnlyHint": False})
+_UNROUTED: Any = object()
 PATH_ARGS = ("file_path", "path", "dir_path", "notebook_path")
 #: The rule, whether Gemini CLI would match its name too, and which conditions on the call
 #: it has to test: none, only argument patterns, or others (mcpName, toolAnnotations) too.
@@ -93,9 +90,14 @@ class PolicyEngine:
         self.workspace_root = Path(workspace_root) if workspace_root is not None else None
         self.audit = audit
         self.subagent: tuple[str, ...] = ()  # a sub-agent's names: its rules apply (for_subagent)
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop what was worked out per tool (after ``subagent`` changes)."""
         self._cache: dict[tuple[tuple[str, ...], str | None, Mode, bool], tuple[Candidate, ...]]
         self._cache = {}
         self.by_tool: dict[tuple[str, Mode, bool], tuple[str | None, tuple[Candidate, ...]]] = {}
+        self.routes: dict[tuple[str, Mode | str, bool, ToolKind | None], Route | None] = {}
 
     # -- candidates -----------------------------------------------------------------
 
@@ -169,11 +171,22 @@ class PolicyEngine:
         annotations: Mapping[str, Any] | None = None,
     ) -> PolicyDecision:
         """Decide one call. Headless (``interactive=False``), ask_user becomes deny."""
+        if annotations is None:  # the fast path (routes.py), for most calls
+            key = (tool, mode, interactive, kind)
+            route: Route | None = self.routes.get(key, _UNROUTED)
+            if route is _UNROUTED:
+                route = route_for(self, key)
+            if route is not None:
+                made = route.decide(dict(args) if args else {})
+                if made is not None:
+                    if self.audit is not None:
+                        self.audit(made)
+                    return made
         kind = kind or TOOL_KINDS.get(tool, ToolKind.OTHER)
-        mode = _MODES.get(mode) or Mode.parse(mode)
+        mode = MODES_BY_NAME.get(mode) or Mode.parse(mode)
         args = dict(args) if args else {}
         if annotations is None:
-            annotations = _READ_ONLY if kind in _READ_KINDS else _NOT_READ_ONLY
+            annotations = default_annotations(kind)
         call = Call(self, tool, args, mode, interactive, kind, annotations)
         guarded = kind is ToolKind.WRITE and self.config_protected(args, kind)
         if guarded:
@@ -270,7 +283,7 @@ class PolicyEngine:
     def _after_rules(self, call: Call, hit: Hit) -> PolicyDecision:
         """Gemini's checks after the rules: build files ask; safety checkers may tighten."""
         if hit.decision is Decision.ALLOW and is_file_edit_tool(call.tool):
-            target = _edited_path(call.args)
+            target = edited_path(call.args)
             if target is not None and is_build_file(target, self.workspace_root):
                 why = "modifying build configuration files requires explicit user confirmation"
                 hit = Hit(Decision.ASK_USER if call.interactive else Decision.DENY, None, why)
@@ -369,15 +382,6 @@ def _conditions(rule: Rule) -> int:
     if rule.mcp_name is not None or rule.tool_annotations:
         return OTHER_CONDITIONS
     return ARGS_ONLY if rule.args_patterns else NO_CONDITIONS
-
-
-def _edited_path(args: Mapping[str, Any]) -> str | None:
-    """Gemini's extractFilePathFromArgs."""
-    for key in ("file_path", "path", "filePath", "file"):
-        if key in args and args[key] is not None:
-            value = args[key]
-            return value if isinstance(value, str) else None
-    return None
 
 
 def _under(path: str, folder: str) -> bool:

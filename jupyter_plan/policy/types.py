@@ -43,6 +43,8 @@ class Mode(StrEnum):
 
 
 MODE_NAMES = "default, auto_edit (or autoEdit), plan, yolo"
+#: Every spelling of a mode (a ``Mode`` is a ``str``: it finds itself here too).
+MODES_BY_NAME: dict[str, Mode] = {**{m.value: m for m in Mode}, "autoEdit": Mode.AUTO_EDIT}
 
 
 class Tier(IntEnum):
