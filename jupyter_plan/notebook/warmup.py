@@ -37,7 +37,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-START_DELAY = 0.5  # seconds after the %load_ext cell: a queued next cell (Run All) goes first
+START_DELAY = 0.2  # seconds after the %load_ext cell: a queued next cell (Run All) goes first
 _POLL = 0.1  # while a cell runs: how often the paused warm-up looks for an importing thread
 _BOOTSTRAP = "<frozen importlib._bootstrap>"
 _TOOL = {"type": "function", "function": {"name": "warm_up", "parameters": {"type": "object"}}}
