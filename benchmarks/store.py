@@ -34,6 +34,14 @@ two runs, three at 5,000): first push 46-63 / 55-88 / 102-141 ms, later pushes 9
 worker, an execute request answered meanwhile: ``1+1`` 8-27 ms), a full state (no
 ``plans_delta``) 5-6 / 42-67 / 238-287 ms, ``%plan list`` 8-11 / 15-25 / 59-83 ms (before
 12 / 17 / 55 ms).
+
+2026-12-06, quiet machine (medians of 3): ``%plan list`` 9 / 17-20 / 54-59 ms, first push
+40-43 / 55 / 88-111 ms, later pushes 11 / 18-20 / 50-59 ms, delta 9 / 22-23 / 80-90 ms, all
+plans loaded 40-43 / 200-208 / 1,128-1,137 ms, ``1+1`` during a push 9-13 ms (answered
+first in every run). The first ``%plan list`` in a kernel is 175-223 / 223 / 322 ms with the
+index file there (mostly importing the magic's modules); when the store has never been listed
+(just written by this script, or a fresh clone: ``.index/`` is not in git) that first list
+parses every plan's front matter once and writes the index: 201 / 1,085 / 4,550 ms.
 """
 
 from __future__ import annotations
