@@ -37,6 +37,9 @@ file bridge 10 cells 1.74 s (1.65-1.82), 1,000 cells 2.80 s (2.52-2.89): 1.61x (
 pairwise); ``jupyter-plan run`` 2.47 s (1.53-2.82) and 2.31 s (2.08-2.73): 0.94x (the small
 case's spread is load from other work). What still grows with size: reading the notebook
 once (~0.3 s), and each model turn carrying the larger outline (bounded by its token budget).
+
+2026-12-06, quiet machine, medians of 3: file bridge 1.08 s and 1.84 s (1.70x); ``jupyter-plan
+run`` 1.11 s and 1.63 s (1.47x).
 """
 
 from __future__ import annotations
