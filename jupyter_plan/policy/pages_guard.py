@@ -31,7 +31,7 @@ from jupyter_plan.policy.build_files import is_file_edit_tool
 from jupyter_plan.policy.engine import PATH_ARGS, PolicyEngine
 from jupyter_plan.policy.paths import real_path
 from jupyter_plan.policy.shell import split_command
-from jupyter_plan.policy.types import SHELL_TOOL, Decision, PolicyDecision, Tier, ToolKind
+from jupyter_plan.policy.types import SHELL_TOOL, Decision, Mode, PolicyDecision, Tier, ToolKind
 
 REFUSED = (
     "Pages are the person's: {path!r} is in the pages folder ({folder}), which no tool writes "
@@ -46,15 +46,25 @@ class PagesGuardedEngine(PolicyEngine):
         super().__init__(*args, **kwargs)
         self.pages_dir = os.path.realpath(os.fspath(pages_dir))
 
-    def decide(self, tool: str, *more: Any, **options: Any) -> PolicyDecision:
-        """:meth:`PolicyEngine.decide` (the same arguments), then the pages guard."""
+    def decide(
+        self,
+        tool: str,
+        args: Mapping[str, Any] | None = None,
+        mode: Mode | str = Mode.DEFAULT,
+        *,
+        interactive: bool = True,
+        kind: ToolKind | None = None,
+        annotations: Mapping[str, Any] | None = None,
+    ) -> PolicyDecision:
+        """:meth:`PolicyEngine.decide`, then the pages guard."""
         audit, self.audit = self.audit, None  # audited once, after the guard
         try:
-            result = super().decide(tool, *more, **options)
+            result = super().decide(
+                tool, args, mode, interactive=interactive, kind=kind, annotations=annotations
+            )
         finally:
             self.audit = audit
-        args = more[0] if more else options.get("args")
-        why = self.pages_protected(tool, args or {}, options.get("kind"), result)
+        why = self.pages_protected(tool, args or {}, kind, result)
         if why is not None:
             result = result.but(Decision.DENY, why)
         if audit is not None:
