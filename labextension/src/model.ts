@@ -171,13 +171,23 @@ export function shownPlans(
   limit: number
 ): { shown: IPlanEntry[]; hidden: number } {
   const words = filter.trim().toLowerCase();
-  const own = (e: IPlanEntry) => !!(e.cellId || e.plan.run || waiting(e.plan));
-  const matches = (e: IPlanEntry) =>
-    !words || `${e.plan.title} ${e.plan.id}`.toLowerCase().includes(words);
-  const others = plans.filter(e => !own(e) && matches(e));
-  const kept = new Set(others.slice(Math.max(0, others.length - limit)));
-  const shown = plans.filter(e => (own(e) && matches(e)) || kept.has(e));
-  return { shown, hidden: others.length - kept.size };
+  // One test per entry: 1 = this notebook's own (always shown), 2 = another plan, 0 = filtered out.
+  const kinds = plans.map(e => {
+    if (words && !`${e.plan.title} ${e.plan.id}`.toLowerCase().includes(words)) {
+      return 0;
+    }
+    return e.cellId || e.plan.run || waiting(e.plan) ? 1 : 2;
+  });
+  const others = kinds.filter(k => k === 2).length;
+  const skip = Math.max(0, others - limit); // the oldest others come first in the list
+  const shown: IPlanEntry[] = [];
+  let seen = 0;
+  plans.forEach((e, i) => {
+    if (kinds[i] === 1 || (kinds[i] === 2 && seen++ >= skip)) {
+      shown.push(e);
+    }
+  });
+  return { shown, hidden: skip };
 }
 
 export class PlansModel {
