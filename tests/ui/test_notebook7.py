@@ -3,7 +3,8 @@
 Notebook 7 loads the same prebuilt labextension: the run cards draw natively, the Plans
 panel opens from View → Left Sidebar → Show Plans, and the approval mode sits in the notebook's
 toolbar (Notebook 7 has no status bar). The journey: a question answered, approved in the
-panel, built with one approval, undone; each state passes the contrast and axe checks.
+panel, built with one approval, undone; then the toolbar's mode goes round the cycle by a
+key, a click and Alt+Shift+P. Each state passes the contrast and axe checks.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from jupyter_plan.testing.lab_server import model_env, stop_process, write_noteb
 from jupyter_plan.testing.notebook7 import NotebookPage, start_notebook_server
 
 from .conftest import SCREENSHOTS
+from .prompting import kernel_mode, press_cycle
 from .steps import DATA
 from .test_card_look import Checks, journey_turns, review_then_iterate
 
@@ -104,6 +106,17 @@ def test_journey_in_notebook7(
         nb.status_mode.filter(has_text="Approval: Review each edit").wait_for()
         mode = sidebar.locator("select.jp-plan-mode-select option:checked")
         assert mode.inner_text() == "Review each edit"
+        # on round the cycle by a click on it, then by Alt+Shift+P in the notebook
+        nb.status_mode.click()
+        nb.status_mode.filter(has_text="Approval: Auto-accept edits").wait_for()
+        press_cycle(nb)
+        nb.status_mode.filter(has_text="Approval: Read-only (plan)").wait_for()
+        assert mode.inner_text() == "Read-only (plan)"
+        assert kernel_mode(nb) == "plan"
+        check.state("toolbar_plan", nb.page.locator(".jp-plan-toolbar-mode"))
+        press_cycle(nb)
+        nb.status_mode.filter(has_text="Approval: Review each edit").wait_for()
+        assert kernel_mode(nb) == "default"
         assert not ours(nb.page_errors), nb.page_errors
     finally:
         context.close()
