@@ -1,12 +1,13 @@
 """The kernel side of JupyterLab's Plans sidebar: its buttons, and the ``state`` it shows.
 
-The sidebar sends ``set_mode``, ``approve``, ``iterate``, ``reject``, ``build`` and ``act``
-(``{plan_id, action, ...}``: any action a run offers) over a panel's ``jupyter_plan`` comm
-(ARCHITECTURE §7). They settle the same run state as the card's buttons, so a click in either
-place is one decision. This module is also every run's controller for what needs the
-notebook: Build inserts a ``%build ID`` cell below the plan's cell and runs it (a cell of the
-notebook, recorded and re-runnable like one typed by hand), Rebuild a ``%build --rebuild
-ID`` cell; Retry runs the run's own cell again; Undo build restores the build's checkpoint.
+The sidebar sends ``set_mode``, ``cycle_mode``, ``approve``, ``iterate``, ``reject``,
+``build`` and ``act`` (``{plan_id, action, ...}``: any action a run offers) over a panel's
+``jupyter_plan`` comm (ARCHITECTURE §7). They settle the same run state as the card's
+buttons, so a click in either place is one decision. This module is also every run's
+controller for what needs the notebook: Build inserts a ``%build ID`` cell below the plan's
+cell and runs it (a cell of the notebook, recorded and re-runnable like one typed by hand),
+Rebuild a ``%build --rebuild ID`` cell; Retry runs the run's own cell again; Undo build
+restores the build's checkpoint.
 
 The kernel pushes ``state`` (the notebook's plans with their live runs, the approval mode,
 the plan awaiting a decision) when a panel connects and whenever one of those changes; a panel
@@ -29,6 +30,7 @@ from jupyter_plan.bridge.comm import CommBridge
 from jupyter_plan.bridge.locate import CommRegistry, default_registry
 from jupyter_plan.models import NewCell, Plan
 from jupyter_plan.notebook.kernel_session import KernelSession
+from jupyter_plan.notebook.mode_cycle import next_mode, plan_blocked
 from jupyter_plan.notebook.sidebar_push import Pusher, belongs, relative_file, stored_plans
 from jupyter_plan.policy.types import Mode
 
@@ -63,7 +65,7 @@ class Sidebar:
 
     def attach(self) -> Sidebar:
         """Register the op handlers and the on-open push (idempotent)."""
-        for op in ("set_mode", "approve", "iterate", "reject", "build", "act"):
+        for op in ("set_mode", "cycle_mode", "approve", "iterate", "reject", "build", "act"):
             self.registry.on(op, getattr(self, f"_op_{op}"))
         self.registry.on_open(self._opened)
         for run in self._runs():
@@ -189,6 +191,14 @@ class Sidebar:
             self.session.mode = Mode.parse(text)
         except ValueError as exc:
             raise BridgeError(f"set_mode: {exc}") from None
+        self.changed()
+        return {"mode": self.session.mode.value}
+
+    def _op_cycle_mode(self, bridge: CommBridge, args: dict[str, Any]) -> dict[str, Any]:
+        """The next mode of the cycle from the one the panels show (notebook/mode_cycle.py)."""
+        chosen = _chosen_default_mode(bridge)
+        shown = self.session.mode or (Mode.parse(chosen) if chosen else None)
+        self.session.mode = next_mode(shown, plan_blocked(self._runs()) is not None)
         self.changed()
         return {"mode": self.session.mode.value}
 

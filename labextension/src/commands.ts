@@ -11,8 +11,7 @@ import { IPlanBridges, PanelBridge } from './bridge/bridges';
 import { ACTION_LABELS, confirmAction } from './cards/actions';
 import { IPlanEntry, entryActions } from './model';
 import { JSONObject, RunAction } from './protocol';
-import { nextModeOf } from './sidebar/modes';
-import { perform, setMode } from './sidebar/plans';
+import { cycleMode, perform } from './sidebar/plans';
 
 export namespace CommandIDs {
   export const cycleMode = 'jupyter-plan:cycle-mode';
@@ -80,7 +79,7 @@ export function addCommands(
     execute: async () => {
       const bridge = current();
       if (bridge) {
-        await setMode(bridge, nextModeOf(bridge.model));
+        await cycleMode(bridge);
       }
     }
   });

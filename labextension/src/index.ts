@@ -18,8 +18,8 @@ import { editPlugin } from './sidebar/editplugin';
 import { openPlanFile } from './sidebar/planfile';
 import { PlansSidebar } from './sidebar/plans';
 import { ModeStatus, ToolbarModeStatus } from './sidebar/statusbar';
-import { nextModeOf, shownMode } from './sidebar/modes';
-import { setMode } from './sidebar/plans';
+import { shownMode } from './sidebar/modes';
+import { cycleMode } from './sidebar/plans';
 import { enableCapability } from './protocol';
 import {
   MODULE_NAME,
@@ -152,7 +152,7 @@ const uiPlugin: JupyterFrontEndPlugin<void> = {
             return;
           }
           const item = new ToolbarModeStatus(bridge, b => {
-            void setMode(b, nextModeOf(b.model)).catch(reason =>
+            void cycleMode(b).catch(reason =>
               console.warn('jupyter-plan: could not switch the mode', reason)
             );
           });

@@ -43,7 +43,8 @@ export function cycleMode(mode: KernelMode, blocked: boolean): ApprovalMode {
   return index < 0 ? 'default' : cycle[(index + 1) % cycle.length];
 }
 
-/** The next mode for this notebook's session (what the cycle's command switches to). */
+/** This panel's guess of the next mode, shown at once when the cycle is pressed; the kernel
+ * decides (`cycle_mode`, jupyter_plan/notebook/mode_cycle.py): it knows sooner when a run stops. */
 export function nextModeOf(model: PlansModel): ApprovalMode {
   return cycleMode(shownMode(model), planBlocked(model) !== null);
 }

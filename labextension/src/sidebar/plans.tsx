@@ -18,12 +18,20 @@ import {
   OTHER_PLANS_SHOWN,
   PlansModel,
   entryActions,
+  isKernelMode,
   planFilePath,
   shownPlans,
   waiting
 } from '../model';
-import { APPROVAL_MODES, ApprovalMode, IPlanJSON, JSONObject, RunAction } from '../protocol';
-import { shownMode } from './modes';
+import {
+  APPROVAL_MODES,
+  ApprovalMode,
+  IPlanJSON,
+  JSONObject,
+  KernelMode,
+  RunAction
+} from '../protocol';
+import { nextModeOf, shownMode } from './modes';
 import { openInEditor } from './editor';
 import { PagesSection } from './pages';
 import { PromptBox } from './prompt';
@@ -49,6 +57,25 @@ export async function setMode(bridge: PanelBridge, mode: ApprovalMode): Promise<
     throw error;
   }
   bridge.model.endModeChange(mode);
+}
+
+/** The mode cycle (Alt+Shift+P, the status bar and toolbar items): the kernel decides the
+ * next mode (it knows at once when a run stops; this panel learns it a push later). The
+ * model shows this panel's guess at once, then the kernel's answer. */
+export async function cycleMode(bridge: PanelBridge): Promise<void> {
+  const before = bridge.model.mode;
+  const guess = nextModeOf(bridge.model);
+  bridge.model.beginModeChange(guess);
+  let answer: KernelMode = guess;
+  try {
+    const result = await bridge.request('cycle_mode', {});
+    const mode = (result as JSONObject | null)?.mode;
+    answer = isKernelMode(mode) ? mode : guess;
+  } catch (error) {
+    bridge.model.endModeChange(before);
+    throw error;
+  }
+  bridge.model.endModeChange(answer);
 }
 
 /** Do `action` on a plan of `bridge`'s notebook, as the sidebar and the palette do. */
