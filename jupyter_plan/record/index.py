@@ -31,11 +31,14 @@ from jupyter_plan.record.atomic import Stamp, file_stamp, write_atomic
 from jupyter_plan.record.store import _ID as ID  # check_id also scans for keys: 180 µs a file
 from jupyter_plan.record.store import (
     META_FILE,
+    InvalidPlanId,
     PlanEntry,
     PlanFileError,
     PlanNotFound,
     PlanStore,
+    check_id,
 )
+from jupyter_plan.redaction import credential_values, scrub
 
 INDEX_FILE = ".index/plans.json"  # the folder ignores itself in git, as .locks/ does
 FORMAT = 1
@@ -74,7 +77,19 @@ class Outline:
 
 
 class _Outlines(PlanStore):
-    """The store's own parsing and checks, with each revision file only required to exist."""
+    """The store's own parsing and checks, with each revision file only required to exist.
+    Listing thousands of plans the first time (no index file yet: a fresh clone), each id is
+    checked against the credentials found once per listing (finding them costs 0.2 ms), and
+    a revision is only tested for existence, not confined: its text is not read here
+    (:meth:`PlanIndex.entry` confines it when it reads it)."""
+
+    credentials: list[str] | None = None
+
+    def path_of(self, plan_id: str) -> Path:
+        return self._inside(f"{check_id(plan_id, self.credentials)}.md")
+
+    def _revision_of(self, plan_id: str, number: int) -> Path:
+        return self.plan_dir / plan_id / f"r{int(number)}.md"
 
     def _revision_text(self, rpath: Path) -> str:
         if not rpath.is_file():
@@ -96,6 +111,7 @@ class PlanIndex:
         self._unsaved = 0  # entries that differ from the index file
         self._stale = True  # the file is missing or unreadable: write it at once
         self._plans: dict[str, tuple[Outline, PlanEntry]] = {}
+        self._hidden: set[str] = set()  # ids holding a credential, already warned of
 
     @property
     def file(self) -> Path:
@@ -107,6 +123,7 @@ class PlanIndex:
             known = self._known if self._known is not None else self._read()
             fresh: dict[str, Outline] = {}
             unsaved = self._unsaved
+            self._outlines.credentials = None  # found again if a plan is parsed: keys change
             for name, stat in _plan_files(self.plan_dir):
                 plan_id = name[:-3]
                 stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
@@ -166,9 +183,17 @@ class PlanIndex:
         """The plan's outline (None: deleted since it was listed)."""
         path = self.plan_dir / f"{plan_id}.md"
         meta_stamp = None if _has_front_matter(path) else file_stamp(self._meta(plan_id))
+        if self._outlines.credentials is None:
+            self._outlines.credentials = credential_values()
         try:
             plan = self._outlines.load(plan_id)
         except PlanNotFound:
+            return None
+        except InvalidPlanId:  # its name holds a key: not shown, said once, nothing deleted
+            if plan_id not in self._hidden:
+                self._hidden.add(plan_id)
+                where = scrub(str(path))
+                log.warning("jupyter-plan: %s is not listed: its name holds a credential", where)
             return None
         except PlanFileError as exc:
             is_plan = self.store._looks_like_plan(path)

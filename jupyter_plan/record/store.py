@@ -60,8 +60,7 @@ class PlanFileError(PlanStoreError, ValueError):
 
     def __init__(self, path: Path, problem: str) -> None:
         super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
+        self.path, self.problem = path, problem
 
 
 @dataclass(frozen=True)
@@ -96,11 +95,8 @@ _Dumper.add_representer(str, _str)
 
 
 def split_front_matter(text: str) -> tuple[str | None, str]:
-    """``(yaml_text, body)``; ``yaml_text`` is None when the text has no front matter.
-
-    The body loses exactly the one blank line :meth:`PlanStore.save` puts after the
-    front matter, so ``body`` round-trips byte for byte.
-    """
+    """``(yaml_text, body)``; ``yaml_text`` is None when the text has no front matter. The
+    body loses exactly the blank line :meth:`PlanStore.save` puts after it (byte for byte)."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip("\r\n") != "---":
         return None, text
@@ -145,9 +141,10 @@ def _random_hex(nbytes: int) -> str:
     return secrets.token_hex(nbytes)
 
 
-def check_id(plan_id: str) -> str:
-    """Refuse ids that could not be file names inside the plan directory, or hold a key."""
-    if isinstance(plan_id, str) and scrub(plan_id) != plan_id:
+def check_id(plan_id: str, credentials: list[str] | None = None) -> str:
+    """Refuse ids that could not be file names inside the plan directory, or hold a key
+    (``credentials``: the values to look for, when a caller checks many ids at once)."""
+    if isinstance(plan_id, str) and scrub(plan_id, credentials) != plan_id:
         raise InvalidPlanId("invalid plan id: it holds a credential (an API key); choose another")
     if not isinstance(plan_id, str) or not _ID.fullmatch(plan_id) or ".." in plan_id:
         raise InvalidPlanId(
@@ -292,7 +289,7 @@ class PlanStore:
             raise PlanFileError(source, "`revisions` must be a list of mappings")
         for entry in revisions:
             number = entry.get("number")
-            rpath = self.revision_path(plan_id, number) if isinstance(number, int) else None
+            rpath = self._revision_of(plan_id, number) if isinstance(number, int) else None
             if rpath is None:
                 raise PlanFileError(source, f"revision without a number: {entry}")
             try:
@@ -312,6 +309,9 @@ class PlanStore:
             )
         return plan
 
+    def _revision_of(self, plan_id: str, number: int) -> Path:  # plan_id: checked by load
+        return self._inside(f"{plan_id}/r{int(number)}.md")
+
     def _revision_text(self, rpath: Path) -> str:  # record/index.py lists without reading it
         return rpath.read_bytes().decode("utf-8")
 
@@ -330,8 +330,8 @@ class PlanStore:
                 continue
             try:
                 plan = self.load(plan_id)
-            except PlanNotFound:
-                continue  # deleted while we listed
+            except (PlanNotFound, InvalidPlanId):
+                continue  # deleted while we listed, or a name holding a key: never shown
             except PlanFileError as exc:
                 if not self._looks_like_plan(path):
                     continue

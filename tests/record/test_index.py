@@ -154,3 +154,30 @@ def test_entries_are_whole_plans_and_kept_until_their_file_changes(tmp_path: Pat
 def test_no_plan_directory_lists_nothing_and_writes_nothing(tmp_path: Path) -> None:
     assert PlanIndex(tmp_path / "missing").outlines() == []
     assert not (tmp_path / "missing").exists()
+
+
+def test_a_plan_whose_name_holds_a_key_is_not_listed_and_the_rest_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = "sk-abcdefghijklmnop123456"
+    _make(tmp_path, f"plan-{key}", "other")  # the key was set later (or is a teammate's)
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    with caplog.at_level(logging.WARNING, logger="jupyter_plan.record.index"):
+        index = PlanIndex(tmp_path)
+        assert [o.id for o in index.outlines()] == ["other"]
+        assert [o.id for o in index.outlines()] == ["other"]
+    assert [e.id for e in PlanStore(tmp_path).scan()] == ["other"]
+    [warning] = caplog.messages  # said once, with the key redacted
+    assert "is not listed: its name holds a credential" in warning and key not in warning
+    assert (tmp_path / f"plan-{key}.md").exists()  # nothing deleted
+
+
+def test_a_first_listing_checks_ids_against_credentials_found_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _make(tmp_path, "a", "b", "c")
+    found: list[int] = []
+    real = indexing.credential_values
+    monkeypatch.setattr(indexing, "credential_values", lambda: found.append(1) or real())
+    assert len(PlanIndex(tmp_path).outlines()) == 3  # no index file: each plan is parsed
+    assert found == [1]
