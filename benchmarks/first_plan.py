@@ -42,8 +42,11 @@ after ``%load_ext``, +1.3% during the warm-up with its pause, +21.5% without the
 first call 0.57 s, SDK classes and tokenizer 0.52 s, ours 0.19 s). (a) live with the warm-up
 121 ms (120-127), mid warm-up (1 s) 2,492 ms, ``warm_up: false`` 3,108 ms, headless 3,116 ms;
 (b) -5.6% right after ``%load_ext``, -2.0% during the warm-up with its pause, +30.2% without.
-The 300 ms goal holds while the warm-up fits in the idle time: here with 1.6 s to spare; on
-the slower hour above it did not.
+With our planner and card warmed first (then litellm): (a) live with the warm-up 96 ms
+(94-103), mid warm-up 2,533 ms, ``warm_up: false`` 3,275 ms, headless 3,408 ms; the warm-up
+3.07-3.49 s; (b) with its pause +8.2% (3 kernels) and +3.8% (5 kernels), without +20.5% and
++34.7%: the CPU cell's own spread is about ±8%. The 300 ms goal holds while the warm-up fits
+in the idle time: here with 1.5 s to spare; on the slower hour above it did not.
 
 Every kernel is fresh (its own process), so each first plan pays what a person's first plan
 pays; bytecode caches are warm (a first run warms them).
