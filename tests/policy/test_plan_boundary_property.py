@@ -93,15 +93,22 @@ def rule(draw: st.DrawFn) -> str:
             lines.append(
                 f"argsPattern = {json.dumps(draw(st.sampled_from(['x', 'md', 'rm', '.'])))}"
             )
-    lines.append(f'decision = "{draw(st.sampled_from(["allow", "ask_user", "deny"]))}"')
-    lines.append(f"priority = {draw(st.integers(0, 999))}")
-    modes = draw(non_plan_modes)
-    if modes is not None:
-        lines.append(f"modes = {json.dumps(modes)}")
+    return "\n".join(lines + rule_tail(draw, non_plan_modes, st.integers(0, 999))) + "\n"
+
+
+def rule_tail(
+    draw: st.DrawFn, modes: st.SearchStrategy[list[str] | None], priority: st.SearchStrategy[int]
+) -> list[str]:
+    """A generated rule's decision, priority, and maybe its modes and ``interactive``."""
+    lines = [f'decision = "{draw(st.sampled_from(["allow", "ask_user", "deny"]))}"']
+    lines.append(f"priority = {draw(priority)}")
+    chosen = draw(modes)
+    if chosen is not None:
+        lines.append(f"modes = {json.dumps(chosen)}")
     interactive = draw(st.sampled_from([None, True, False]))
     if interactive is not None:
         lines.append(f"interactive = {str(interactive).lower()}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 @st.composite

@@ -17,20 +17,13 @@ from jupyter_plan.policy.engine import PolicyEngine
 from jupyter_plan.policy.loader import PolicyFile, builtin_files, load_rules
 from jupyter_plan.policy.types import TOOL_KINDS, Decision, PolicyDecision, Tier, ToolKind
 
+from .test_plan_boundary_property import rule_tail
+
 PLAN_DIR = Path(tempfile.mkdtemp(prefix="jp-routes-")) / "plans"
 PLAN_DIR.mkdir()
-TOOLS = [
-    "read_file",
-    "glob",
-    "edit_cell",
-    "insert_cell",
-    "run_cell",
-    "replace",
-    "update_notes",
-    "mcp_jira_search",
-    "search_file_content",
-    "some_new_tool",
-]
+#: Read, edit and run tools, a file-edit tool (build files), an edit word, MCP, a legacy alias.
+TOOLS = ["read_file", "glob", "edit_cell", "insert_cell", "run_cell", "replace"]
+TOOLS += ["update_notes", "mcp_jira_search", "search_file_content", "some_new_tool"]
 PATTERNS = ["*", "*_cell", "edit_*", "mcp_*", "mcp_jira_*", "grep_search", *TOOLS]
 ARGS = st.dictionaries(
     st.sampled_from(["cell_id", "source", "file_path", "path", "q"]),
@@ -48,14 +41,8 @@ def rule(draw: st.DrawFn) -> str:
         lines.append('mcpName = "jira"')
     if draw(st.integers(0, 5)) == 0:
         lines.append(f"toolAnnotations = {{ readOnlyHint = {str(draw(st.booleans())).lower()} }}")
-    lines.append(f'decision = "{draw(st.sampled_from(["allow", "ask_user", "deny"]))}"')
-    lines.append(f"priority = {draw(st.integers(0, 3))}")  # ties are common: equal priority
-    modes = draw(st.none() | st.lists(st.sampled_from(["default", "autoEdit", "plan", "yolo"])))
-    if modes is not None:
-        lines.append(f"modes = {json.dumps(modes)}")
-    interactive = draw(st.sampled_from([None, True, False]))
-    if interactive is not None:
-        lines.append(f"interactive = {str(interactive).lower()}")
+    modes = st.none() | st.lists(st.sampled_from(["default", "autoEdit", "plan", "yolo"]))
+    lines += rule_tail(draw, modes, st.integers(0, 3))  # ties are common: equal priority
     return "\n".join(lines) + "\n"
 
 
