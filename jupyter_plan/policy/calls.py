@@ -135,3 +135,10 @@ class Call:
             hit.stricter,
             hit.boundary,
         )
+
+
+def unattended(result: PolicyDecision) -> PolicyDecision:
+    """A decision with no person to ask: ask_user becomes deny."""
+    if result.decision is not Decision.ASK_USER:
+        return result
+    return result.but(Decision.DENY, f"{result.reason} (no person to ask: denied)")

@@ -30,7 +30,7 @@ from typing import Any
 
 import jupyter_plan.policy.matching as matching
 from jupyter_plan.policy.build_files import edited_path, is_build_file, is_file_edit_tool
-from jupyter_plan.policy.calls import Call, Hit, default_annotations
+from jupyter_plan.policy.calls import Call, Hit, default_annotations, unattended
 from jupyter_plan.policy.checkers import SafetyChecker
 from jupyter_plan.policy.paths import PathEscapeError, confine, real_path
 from jupyter_plan.policy.routes import Route, route_for
@@ -199,8 +199,8 @@ class PolicyEngine:
                 result = self._after_rules(call, hit)
             else:  # nothing after the rules can change this decision
                 result = call.record(hit)
-        if not interactive and result.decision is Decision.ASK_USER:
-            result = result.but(Decision.DENY, f"{result.reason} (no person to ask: denied)")
+        if not interactive:
+            result = unattended(result)
         if self.audit is not None:
             self.audit(result)
         return result

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import jupyter_plan.policy.matching as matching
 from jupyter_plan.policy.build_files import edited_path, is_build_file, is_file_edit_tool
-from jupyter_plan.policy.calls import Call, default_annotations
+from jupyter_plan.policy.calls import Call, default_annotations, unattended
 from jupyter_plan.policy.types import (
     MODES_BY_NAME,
     SHELL_TOOL,
@@ -112,20 +112,10 @@ class Route:
             self.engine, self.tool, args, self.mode, self.interactive, self.kind, self.annotations
         )
         call._canonical = canonical
-        hit = self.engine.walk(call, args)
-        decision, reason = hit.decision, hit.reason
-        if not self.interactive and decision is Decision.ASK_USER:
-            decision, reason = Decision.DENY, f"{reason} (no person to ask: denied)"
-        return {
-            "decision": decision,
-            "tool": self.tool,
-            "mode": self.mode,
-            "rule": hit.rule,
-            "reason": reason,
-            "parts": (),
-            "stricter": hit.stricter,
-            "boundary": hit.boundary,
-        }
+        made = call.record(self.engine.walk(call, args))
+        if not self.interactive:
+            made = unattended(made)
+        return {k: v for k, v in vars(made).items() if k != "args"}
 
 
 def route_for(engine: PolicyEngine, key: RouteKey) -> Route | None:

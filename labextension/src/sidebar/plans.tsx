@@ -47,30 +47,30 @@ export const MODE_LABELS: { [mode in ApprovalMode | 'yolo' | 'unset']: string } 
 
 /** Ask the kernel to switch mode. The model shows it at once (a second press of the cycle
  * goes on from it, not from the mode before), and goes back if the kernel refuses. */
-export async function setMode(bridge: PanelBridge, mode: ApprovalMode): Promise<void> {
-  const before = bridge.model.mode;
-  bridge.model.beginModeChange(mode);
-  try {
-    await bridge.request('set_mode', { mode });
-  } catch (error) {
-    bridge.model.endModeChange(before);
-    throw error;
-  }
-  bridge.model.endModeChange(mode);
+export function setMode(bridge: PanelBridge, mode: ApprovalMode): Promise<void> {
+  return askMode(bridge, mode, 'set_mode', { mode });
 }
 
 /** The mode cycle (Alt+Shift+P, the status bar and toolbar items): the kernel decides the
  * next mode (it knows at once when a run stops; this panel learns it a push later). The
  * model shows this panel's guess at once, then the kernel's answer. */
-export async function cycleMode(bridge: PanelBridge): Promise<void> {
+export function cycleMode(bridge: PanelBridge): Promise<void> {
+  return askMode(bridge, nextModeOf(bridge.model), 'cycle_mode', {});
+}
+
+/** `op` switches the kernel's mode: `shown` at once, then the mode the kernel answers. */
+async function askMode(
+  bridge: PanelBridge,
+  shown: ApprovalMode,
+  op: string,
+  args: JSONObject
+): Promise<void> {
   const before = bridge.model.mode;
-  const guess = nextModeOf(bridge.model);
-  bridge.model.beginModeChange(guess);
-  let answer: KernelMode = guess;
+  bridge.model.beginModeChange(shown);
+  let answer: KernelMode = shown;
   try {
-    const result = await bridge.request('cycle_mode', {});
-    const mode = (result as JSONObject | null)?.mode;
-    answer = isKernelMode(mode) ? mode : guess;
+    const mode = ((await bridge.request(op, args)) as JSONObject | null)?.mode;
+    answer = isKernelMode(mode) ? mode : shown;
   } catch (error) {
     bridge.model.endModeChange(before);
     throw error;
