@@ -7,7 +7,9 @@ call or an open confirmation would change the rules the person is answering unde
 The kernel decides the next mode, not the panel: it knows at once when a run stops, and a
 panel learns it only with the next ``state`` push, so a cycle pressed right after Stop used to
 skip plan. The panel still guesses the same way (``labextension/src/sidebar/modes.ts``) to
-show the change at once, and takes the kernel's answer.
+show the change at once, and takes the kernel's answer. It sends the mode it showed when
+pressed, and the kernel cycles from that one: two quick presses stay in step even when the
+first answer is late or lost (each press is then as absolute as ``set_mode``).
 """
 
 from __future__ import annotations

@@ -184,20 +184,22 @@ class Sidebar:
     # -- the sidebar's buttons -----------------------------------------------------------
 
     def _op_set_mode(self, bridge: CommBridge, args: dict[str, Any]) -> dict[str, Any]:
-        text = args.get("mode")
-        if not isinstance(text, str):
+        mode = _mode_arg(args.get("mode"), "set_mode")
+        if mode is None:
             raise BridgeError("set_mode needs {mode: default|auto_edit|plan|yolo}")
-        try:
-            self.session.mode = Mode.parse(text)
-        except ValueError as exc:
-            raise BridgeError(f"set_mode: {exc}") from None
+        self.session.mode = mode
         self.changed()
         return {"mode": self.session.mode.value}
 
     def _op_cycle_mode(self, bridge: CommBridge, args: dict[str, Any]) -> dict[str, Any]:
-        """The next mode of the cycle from the one the panels show (notebook/mode_cycle.py)."""
-        chosen = _chosen_default_mode(bridge)
-        shown = self.session.mode or (Mode.parse(chosen) if chosen else None)
+        """``{from?}``: the next mode of the cycle after ``from``, the mode the panel showed
+        when pressed (so quick presses stay in step even if one is lost), else after the one
+        the panels show; whether plan is offered is decided here (notebook/mode_cycle.py)."""
+        if "from" in args:
+            shown = _mode_arg(args["from"], "cycle_mode")
+        else:
+            chosen = _chosen_default_mode(bridge)
+            shown = self.session.mode or (Mode.parse(chosen) if chosen else None)
         self.session.mode = next_mode(shown, plan_blocked(self._runs()) is not None)
         self.changed()
         return {"mode": self.session.mode.value}
@@ -364,6 +366,18 @@ def _told(run: RunState, action: str, task: asyncio.Future[Any]) -> None:
 def _log_failure(task: asyncio.Future[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.warning("jupyter_plan: running the %%build cell failed: %s", task.exception())
+
+
+def _mode_arg(value: Any, op: str) -> Mode | None:
+    """A mode sent by the panel (None: unset); anything else is refused, naming ``op``."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BridgeError(f"{op} needs a mode: default|auto_edit|plan|yolo")
+    try:
+        return Mode.parse(value)
+    except ValueError as exc:
+        raise BridgeError(f"{op}: {exc}") from None
 
 
 def _chosen_default_mode(bridge: CommBridge) -> str | None:

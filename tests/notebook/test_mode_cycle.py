@@ -89,6 +89,17 @@ async def test_plan_is_offered_again_the_moment_a_run_stops(panel: Panel) -> Non
     assert (await panel.click("cycle_mode"))["result"]["mode"] == "plan"
 
 
+async def test_the_cycle_goes_on_from_the_mode_the_panel_showed(panel: Panel) -> None:
+    panel.connection.open()
+    panel.session.mode = Mode.DEFAULT  # an earlier press never reached the kernel
+    reply = await panel.click("cycle_mode", **{"from": "auto_edit"})
+    assert reply["result"]["mode"] == "plan"
+    assert (await panel.click("cycle_mode", **{"from": None}))["result"]["mode"] == "default"
+    bad = await panel.click("cycle_mode", **{"from": "sideways"})
+    assert bad["ok"] is False and "'sideways'" in bad["error"]["message"]
+    assert panel.session.mode is Mode.DEFAULT
+
+
 async def test_the_cycle_starts_from_the_settings_mode_when_none_is_set(tmp_path: Path) -> None:
     (tmp_path / ".jupyter_plan").mkdir()
     (tmp_path / ".jupyter_plan" / "settings.json").write_text(

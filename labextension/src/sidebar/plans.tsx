@@ -55,7 +55,9 @@ export function setMode(bridge: PanelBridge, mode: ApprovalMode): Promise<void> 
  * next mode (it knows at once when a run stops; this panel learns it a push later). The
  * model shows this panel's guess at once, then the kernel's answer. */
 export function cycleMode(bridge: PanelBridge): Promise<void> {
-  return askMode(bridge, nextModeOf(bridge.model), 'cycle_mode', {});
+  // `from`: the mode shown when pressed, so quick presses stay in step with the kernel
+  const from = shownMode(bridge.model);
+  return askMode(bridge, nextModeOf(bridge.model), 'cycle_mode', { from });
 }
 
 /** `op` switches the kernel's mode: `shown` at once, then the mode the kernel answers. */
